@@ -1,0 +1,81 @@
+// rmqsim: the command line. (cmd/ is the composition root: the only place in scenarios/ that may
+// read the real clock, to report simulated-to-wall time ratios.)
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <string>
+
+#include "scenarios/runner/demo.h"
+
+namespace {
+
+using rmqsim::Duration;
+
+// Parses a duration flag or exits with a clear message naming the flag.
+Duration DurationFlag(const std::string& flag, const std::string& text) {
+  auto d = rmqsim::ParseDuration(text);
+  if (!d.ok()) {
+    std::fprintf(stderr, "rmqsim: --%s: %s\n", flag.c_str(), d.status().message().c_str());
+    std::exit(2);
+  }
+  return *d;
+}
+
+double PeakRssMiB() {
+  struct rusage ru {};
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_maxrss) / 1024.0;
+}
+
+int RunDemoCommand(rmqsim::scenarios::DemoOptions o, const std::string& chaos,
+                   const std::string& quiet, bool digest_only) {
+  o.chaos = DurationFlag("chaos", chaos);
+  o.quiet = DurationFlag("quiet", quiet);
+  o.replay_command = "rmqsim demo --seed " + std::to_string(o.seed) + " --chaos " + chaos +
+                     " --quiet " + quiet + " --clients " + std::to_string(o.clients) +
+                     (o.faults ? "" : " --no-faults") + (o.buggify ? " --buggify" : "");
+  auto wall_start = std::chrono::steady_clock::now();
+  rmqsim::scenarios::DemoResult r = rmqsim::scenarios::RunDemo(o);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (digest_only) {
+    std::printf("%016" PRIx64 "\n", r.digest);
+    return r.ok() ? 0 : 1;
+  }
+  std::fputs(rmqsim::scenarios::FormatDemoSummary(r, o).c_str(), stdout);
+  double sim_s = static_cast<double>(r.simulated.count()) / 1e9;
+  std::printf("  speed          %.2fs wall, %.0fx real time, %.2fM events/s, peak RSS %.1f MiB\n",
+              wall, wall > 0 ? sim_s / wall : 0.0,
+              wall > 0 ? static_cast<double>(r.events) / wall / 1e6 : 0.0, PeakRssMiB());
+  return r.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"rmqsim: deterministic simulation and testing for Apache RocketMQ clusters"};
+  app.require_subcommand(1);
+
+  rmqsim::scenarios::DemoOptions demo;
+  std::string chaos = "1h", quiet = "2m";
+  bool no_faults = false, digest_only = false;
+  auto* d = app.add_subcommand(
+      "demo", "Run the simulated world under a random nemesis with the durable echo workload");
+  d->add_option("--seed", demo.seed, "World seed (the same seed gives the same run)");
+  d->add_option("--chaos", chaos, "Length of the fault phase (e.g. 10m, 1h)");
+  d->add_option("--quiet", quiet, "Length of the healed phase that checks liveness");
+  d->add_option("--clients", demo.clients, "Number of client machines")->check(CLI::Range(1, 64));
+  d->add_flag("--no-faults", no_faults, "Run without the nemesis");
+  d->add_flag("--buggify", demo.buggify, "Enable BUGGIFY sites");
+  d->add_flag("--trace", demo.trace_to_stderr, "Print every trace event to stderr");
+  d->add_flag("--digest-only", digest_only, "Print only the trace digest");
+
+  CLI11_PARSE(app, argc, argv);
+  if (d->parsed()) {
+    demo.faults = !no_faults;
+    return RunDemoCommand(demo, chaos, quiet, digest_only);
+  }
+  return 2;
+}

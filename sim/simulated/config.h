@@ -1,0 +1,56 @@
+// Configuration of the simulated world: machines, disks, clocks, network.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "sim/base/limits.h"
+#include "sim/base/time.h"
+
+namespace rmqsim::sim {
+
+struct ClockConfig {
+  Duration offset{0};     // wall clock minus true wall time at world start
+  double drift_ppm = 0;   // the wall clock runs (1 + drift_ppm / 1e6) times true speed
+};
+
+struct DiskConfig {
+  uint64_t capacity_bytes = limits::kSimDiskBytesDefault;
+  Duration sync_latency_min = microseconds(200);   // an fsync never completes faster
+  Duration sync_latency_mean = microseconds(1500); // plus an exponential part with this mean
+  // On power loss, the probability that the last unsynced write of a file is torn (a sector-
+  // aligned prefix of it survives) rather than lost whole.
+  double tear_probability = 0.5;
+};
+
+struct MachineConfig {
+  std::string name;  // "broker-a"
+  std::string ip;    // "10.0.0.2"; must be unique
+  DiskConfig disk;
+  ClockConfig clock;
+};
+
+struct NetworkConfig {
+  Duration latency_min = microseconds(100);         // one-way, between machines
+  Duration latency_jitter_mean = microseconds(150); // plus an exponential part with this mean
+  Duration loopback_latency = microseconds(20);     // within one machine
+  uint64_t bandwidth_bytes_per_second = 1'250'000'000;  // 10 Gbit/s per directed link
+  // Probability that a transmission is cut to a random length instead of taking what is queued
+  // (up to limits::kSimSegmentBytesMax): exercises partial frames. Writes queued within one
+  // instant are coalesced, which exercises merged frames.
+  double segmentation_probability = 0.3;
+};
+
+struct WorldConfig {
+  uint64_t seed = 1;
+  NetworkConfig network;
+  bool buggify = false;
+  // True wall time at world start (default 2026-01-01T00:00:00Z).
+  int64_t start_unix_ms = 1'767'225'600'000;
+  size_t trace_events_kept = limits::kTraceEventsKeptDefault;
+  bool trace_to_stderr = false;
+  // Printed with assertion failures: how to reproduce this run ("rmqsim demo --seed 42").
+  std::string replay_command;
+};
+
+}  // namespace rmqsim::sim

@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "sim/base/buggify.h"
+
 namespace rmqsim::demo {
 
 namespace {
@@ -174,7 +176,14 @@ void EchoServer::MaybeSync() {
       in_sync_.clear();
       for (auto& r : batch) {
         ++requests_served_;
-        if (auto s = r.session.lock()) (void)s->conn->Send(EncodeFrame(r.payload));
+        auto s = r.session.lock();
+        if (!s) continue;
+        if (RMQ_BUGGIFY(rt_)) {
+          // The record is durable but the answer is lost: the client sees an unknown outcome.
+          s->conn->Reset();
+          continue;
+        }
+        (void)s->conn->Send(EncodeFrame(r.payload));
       }
     } else {
       // A failed fsync marks the dirty pages clean without writing them (Linux): rewriting the

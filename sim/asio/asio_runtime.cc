@@ -8,6 +8,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cerrno>
 #include <chrono>
 #include <condition_variable>
@@ -23,12 +28,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include "sim/base/assert.h"
 #include "sim/base/limits.h"
@@ -57,9 +56,21 @@ constexpr Duration kAcceptRetryDelay = std::chrono::milliseconds(100);
 // Longest RunUntil blocks in the reactor before checking its predicate and deadline again.
 constexpr Duration kRunSliceMax = std::chrono::milliseconds(10);
 
-Duration NonNegative(Duration d) { return d < Duration::zero() ? Duration::zero() : d; }
+Duration NonNegative(Duration d) {
+  return d < Duration::zero() ? Duration::zero() : d;
+}
 
-std::string ErrnoText(int err) { return std::system_category().message(err); }
+// now + max(d, 0), saturating (Duration::max() means "never").
+SteadyClock::time_point DeadlineAfter(Duration d) {
+  auto now = SteadyClock::now();
+  d = NonNegative(d);
+  if (d > SteadyClock::time_point::max() - now) return SteadyClock::time_point::max();
+  return now + d;
+}
+
+std::string ErrnoText(int err) {
+  return std::system_category().message(err);
+}
 
 // Asio reports socket errors in the system category on POSIX.
 bool IsErrno(const ErrorCode& ec, int err) {
@@ -81,12 +92,17 @@ Status ErrnoStatus(int err, std::string_view op, const std::string& path,
   m += ": ";
   m += ErrnoText(err);
   switch (err) {
-    case ENOENT: return NotFoundError(std::move(m));
-    case EEXIST: return AlreadyExistsError(std::move(m));
+    case ENOENT:
+      return NotFoundError(std::move(m));
+    case EEXIST:
+      return AlreadyExistsError(std::move(m));
     case ENOSPC:
-    case EDQUOT: return NoSpaceError(std::move(m));
-    case EIO: return IoError(std::move(m));
-    default: return InternalError(std::move(m));
+    case EDQUOT:
+      return NoSpaceError(std::move(m));
+    case EIO:
+      return IoError(std::move(m));
+    default:
+      return InternalError(std::move(m));
   }
 }
 
@@ -110,9 +126,9 @@ class RealClock final : public Clock {
         std::chrono::duration_cast<nanoseconds>(SteadyClock::now() - start_).count());
   }
   WallTime WallNow() const override {
-    return WallFromNanos(std::chrono::duration_cast<nanoseconds>(
-                             std::chrono::system_clock::now().time_since_epoch())
-                             .count());
+    return WallFromNanos(
+        std::chrono::duration_cast<nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count());
   }
 
  private:
@@ -137,7 +153,7 @@ class AsioExecutor final : public Executor {
   TimerId ScheduleAfter(Duration delay, Callback cb) override {
     TimerId id{++last_timer_id_};
     if (shutting_down_ || !cb) return id;  // a dying process schedules nothing
-    auto deadline = SteadyClock::now() + NonNegative(delay);
+    auto deadline = DeadlineAfter(delay);
     timers_.emplace(Key{deadline, id.value}, std::move(cb));
     deadlines_.emplace(id.value, deadline);
     Arm();
@@ -266,8 +282,8 @@ class ConnState : public std::enable_shared_from_this<ConnState> {
   ConnState& operator=(const ConnState&) = delete;
 
   void Start(Connection::DataHandler on_data, Connection::CloseHandler on_close) {
-    RMQ_ASSERT_MSG(!started_, "Connection::Start called twice on connection " +
-                                  std::to_string(id_));
+    RMQ_ASSERT_MSG(!started_,
+                   "Connection::Start called twice on connection " + std::to_string(id_));
     started_ = true;
     if (user_closed_ || net_ == nullptr) return;  // no callbacks after a local close
     if (on_data) on_data_ = std::make_shared<Connection::DataHandler>(std::move(on_data));
@@ -284,15 +300,14 @@ class ConnState : public std::enable_shared_from_this<ConnState> {
 
   Status Send(std::span<const std::byte> bytes) {
     if (phase_ != Phase::kOpen) {
-      return ClosedError("send on connection " + std::to_string(id_) + " to " +
-                         peer_.ToString() + ": the connection is closed");
+      return ClosedError("send on connection " + std::to_string(id_) + " to " + peer_.ToString() +
+                         ": the connection is closed");
     }
     if (bytes.size() > send_limit_ || buffered_bytes_ > send_limit_ - bytes.size()) {
       return ResourceExhaustedError(
           "send of " + std::to_string(bytes.size()) + " bytes on connection " +
-          std::to_string(id_) + " to " + peer_.ToString() + ": " +
-          std::to_string(buffered_bytes_) + " bytes already buffered, send-buffer limit " +
-          std::to_string(send_limit_) + " bytes");
+          std::to_string(id_) + " to " + peer_.ToString() + ": " + std::to_string(buffered_bytes_) +
+          " bytes already buffered, send-buffer limit " + std::to_string(send_limit_) + " bytes");
     }
     if (bytes.empty()) return Status::Ok();
     write_queue_.emplace_back(bytes.begin(), bytes.end());
@@ -347,10 +362,9 @@ class ConnState : public std::enable_shared_from_this<ConnState> {
     if (reading_ || in_data_callback_ || !socket_ || phase_ == Phase::kDone) return;
     if (phase_ == Phase::kOpen && !started_) return;  // bytes wait in the kernel until Start
     reading_ = true;
-    socket_->async_read_some(asio::buffer(read_buf_),
-                             [self = shared_from_this()](const ErrorCode& ec, size_t n) {
-                               self->OnRead(ec, n);
-                             });
+    socket_->async_read_some(
+        asio::buffer(read_buf_),
+        [self = shared_from_this()](const ErrorCode& ec, size_t n) { self->OnRead(ec, n); });
   }
 
   void OnRead(const ErrorCode& ec, size_t n) {
@@ -390,10 +404,9 @@ class ConnState : public std::enable_shared_from_this<ConnState> {
       size_t skip = buffers.empty() ? front_offset_ : 0;
       buffers.emplace_back(chunk.data() + skip, chunk.size() - skip);
     }
-    socket_->async_write_some(buffers,
-                              [self = shared_from_this()](const ErrorCode& ec, size_t n) {
-                                self->OnWrite(ec, n);
-                              });
+    socket_->async_write_some(buffers, [self = shared_from_this()](const ErrorCode& ec, size_t n) {
+      self->OnWrite(ec, n);
+    });
   }
 
   void OnWrite(const ErrorCode& ec, size_t n) {
@@ -516,8 +529,8 @@ class ConnState : public std::enable_shared_from_this<ConnState> {
     on_close_.reset();
   }
 
-  AsioNetwork* net_;     // null once detached (the runtime is gone)
-  Executor* executor_;   // null once detached
+  AsioNetwork* net_;    // null once detached (the runtime is gone)
+  Executor* executor_;  // null once detached
   const uint64_t id_;
   std::optional<tcp::socket> socket_;
   const Address local_;
@@ -611,6 +624,7 @@ class ListenerState : public std::enable_shared_from_this<ListenerState> {
 
  private:
   void OnAccept(const ErrorCode& ec, tcp::socket socket);
+  void ReportAcceptError(const ErrorCode& ec);
 
   AsioNetwork* net_;
   Executor* executor_;
@@ -640,7 +654,9 @@ class AsioListener final : public Listener {
 // One Connect() in flight: its socket, its deadline, and the handler that runs exactly once.
 struct ConnectOp {
   ConnectOp(asio::io_context& io, Address to, Network::ConnectHandler handler)
-      : socket(std::in_place, io), timer(std::in_place, io), address(std::move(to)),
+      : socket(std::in_place, io),
+        timer(std::in_place, io),
+        address(std::move(to)),
         done(std::move(handler)) {}
 
   // Takes the handler (once): the caller runs it.
@@ -675,8 +691,7 @@ struct ConnectOp {
 
 class AsioNetwork final : public Network {
  public:
-  AsioNetwork(asio::io_context& io, Executor& executor, TraceSink& trace,
-              const bool& shutting_down)
+  AsioNetwork(asio::io_context& io, Executor& executor, TraceSink& trace, const bool& shutting_down)
       : io_(io), executor_(executor), trace_(trace), shutting_down_(shutting_down) {}
 
   StatusOr<std::unique_ptr<Listener>> Listen(const Address& address,
@@ -712,10 +727,9 @@ class AsioNetwork final : public Network {
     if (ec) return InternalError(where + ": getsockname: " + ec.message());
 
     uint64_t key = ++last_listener_key_;
-    auto state = std::make_shared<ListenerState>(this, &executor_, &trace_, key,
-                                                 std::move(acceptor),
-                                                 Address{parsed->host, bound.port()},
-                                                 std::move(on_accept));
+    auto state =
+        std::make_shared<ListenerState>(this, &executor_, &trace_, key, std::move(acceptor),
+                                        Address{parsed->host, bound.port()}, std::move(on_accept));
     listeners_.emplace(key, state);
     state->AcceptNext();
     return std::unique_ptr<Listener>(std::make_unique<AsioListener>(std::move(state)));
@@ -742,13 +756,12 @@ class AsioNetwork final : public Network {
     op->socket->open(tcp::v4(), ec);
     if (ec) {
       auto d = op->Finish();
-      executor_.Post([d = std::move(d), s = InternalError(where + ": socket: " + ec.message())] {
-        d(s);
-      });
+      executor_.Post(
+          [d = std::move(d), s = InternalError(where + ": socket: " + ec.message())] { d(s); });
       return;
     }
     connects_.emplace(key, op);
-    op->timer->expires_after(NonNegative(timeout));
+    op->timer->expires_at(DeadlineAfter(timeout));
     op->timer->async_wait([this, op, key, timeout](const ErrorCode& wait_ec) {
       if (wait_ec == asio::error::operation_aborted || op->finished) return;
       connects_.erase(key);
@@ -770,8 +783,7 @@ class AsioNetwork final : public Network {
                                 auto conn = Adopt(std::move(*op->socket));
                                 op->socket.reset();
                                 if (!conn) {
-                                  d(ConnectionResetError("connect to " +
-                                                         op->address.ToString() +
+                                  d(ConnectionResetError("connect to " + op->address.ToString() +
                                                          ": reset right after connecting"));
                                   return;
                                 }
@@ -858,6 +870,14 @@ ListenerState::~ListenerState() {
   if (net_ != nullptr) net_->ForgetListener(key_);
 }
 
+// Out of line: inlined into OnAccept, GCC 12 warns (falsely) about the variant in TraceEvent.
+[[gnu::noinline]] void ListenerState::ReportAcceptError(const ErrorCode& ec) {
+  TraceEvent event("AcceptFailed", Severity::kWarn);
+  event.Detail("Address", address_.ToString());
+  event.Detail("Error", ec.message());
+  trace_->Emit(std::move(event));
+}
+
 void ListenerState::OnAccept(const ErrorCode& ec, tcp::socket socket) {
   if (closed_ || net_ == nullptr) return;
   if (ec) {
@@ -868,9 +888,7 @@ void ListenerState::OnAccept(const ErrorCode& ec, tcp::socket socket) {
       return;
     }
     // EMFILE, ENFILE, ENOBUFS, ...: report, then try again a little later.
-    trace_->Emit(TraceEvent("AcceptFailed", Severity::kWarn)
-                     .Detail("Address", address_.ToString())
-                     .Detail("Error", ec.message()));
+    ReportAcceptError(ec);
     std::weak_ptr<ListenerState> weak = shared_from_this();
     retry_timer_ = executor_->ScheduleAfter(kAcceptRetryDelay, [weak] {
       if (auto self = weak.lock()) {
@@ -920,8 +938,7 @@ class SyncWorker {
     if (stopping_) return;  // the runtime is dying: the callback never runs
     if (pending_.size() >= limits::kRealSyncQueueMax) {
       PostResult(std::move(done),
-                 ResourceExhaustedError("sync '" + path + "': " +
-                                        std::to_string(pending_.size()) +
+                 ResourceExhaustedError("sync '" + path + "': " + std::to_string(pending_.size()) +
                                         " syncs already queued (limit " +
                                         std::to_string(limits::kRealSyncQueueMax) + ")"));
       return;
@@ -931,8 +948,7 @@ class SyncWorker {
         thread_ = std::thread([this] { Loop(); });
       } catch (const std::system_error& e) {
         PostResult(std::move(done),
-                   InternalError("sync '" + path + "': cannot start the sync thread: " +
-                                 e.what()));
+                   InternalError("sync '" + path + "': cannot start the sync thread: " + e.what()));
         return;
       }
     }
@@ -1017,8 +1033,8 @@ class SyncWorker {
   }
 
   asio::io_context& io_;
-  bool stopping_ = false;  // loop thread
-  uint64_t last_id_ = 0;   // loop thread
+  bool stopping_ = false;                // loop thread
+  uint64_t last_id_ = 0;                 // loop thread
   std::map<uint64_t, Pending> pending_;  // loop thread
   std::mutex mu_;
   std::condition_variable cv_;
@@ -1100,8 +1116,7 @@ class PosixFile final : public File {
       auto size = Size();
       return OutOfRangeError("read '" + path_ + "' at offset " + std::to_string(offset) +
                              ": at or past the end of the file (size " +
-                             (size.ok() ? std::to_string(*size) : std::string("unknown")) +
-                             ")");
+                             (size.ok() ? std::to_string(*size) : std::string("unknown")) + ")");
     }
     return total;
   }
@@ -1170,10 +1185,17 @@ class PosixFileSystem final : public FileSystem {
     std::string full = Resolve(path);
     int flags = O_RDWR | O_CLOEXEC;
     switch (mode) {
-      case OpenMode::kOpenExisting: break;
-      case OpenMode::kCreateOrOpen: flags |= O_CREAT; break;
-      case OpenMode::kCreateNew: flags |= O_CREAT | O_EXCL; break;
-      case OpenMode::kCreateTruncate: flags |= O_CREAT | O_TRUNC; break;
+      case OpenMode::kOpenExisting:
+        break;
+      case OpenMode::kCreateOrOpen:
+        flags |= O_CREAT;
+        break;
+      case OpenMode::kCreateNew:
+        flags |= O_CREAT | O_EXCL;
+        break;
+      case OpenMode::kCreateTruncate:
+        flags |= O_CREAT | O_TRUNC;
+        break;
     }
     bool existed = true;
     if (flags & O_CREAT) {
@@ -1198,8 +1220,7 @@ class PosixFileSystem final : public FileSystem {
     std::string full_from = Resolve(from);
     std::string full_to = Resolve(to);
     if (::rename(full_from.c_str(), full_to.c_str()) != 0) {
-      return ErrnoStatus(errno, "rename", from + "' to '" + to,
-                         full_from + " to " + full_to);
+      return ErrnoStatus(errno, "rename", from + "' to '" + to, full_from + " to " + full_to);
     }
     RMQ_RETURN_IF_ERROR(SyncDirectory(ParentOf(full_to)));
     if (ParentOf(full_from) != ParentOf(full_to)) {
@@ -1279,8 +1300,7 @@ class PosixFileSystem final : public FileSystem {
     struct stat st {};
     if (::stat(full.c_str(), &st) != 0) return ErrnoStatus(errno, "size of", path, full);
     if (!S_ISREG(st.st_mode)) {
-      return FailedPreconditionError("size of '" + path + "' (" + full +
-                                     "): not a regular file");
+      return FailedPreconditionError("size of '" + path + "' (" + full + "): not a regular file");
     }
     return static_cast<uint64_t>(st.st_size);
   }
@@ -1305,9 +1325,9 @@ uint64_t OsSeed() {
     return (static_cast<uint64_t>(rd()) << 32) ^ rd();
   } catch (...) {
     // No entropy device: mix the clock and the pid (real mode only; never in simulation).
-    uint64_t state = static_cast<uint64_t>(
-                         std::chrono::steady_clock::now().time_since_epoch().count()) ^
-                     (static_cast<uint64_t>(::getpid()) << 32);
+    uint64_t state =
+        static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) ^
+        (static_cast<uint64_t>(::getpid()) << 32);
     return SplitMix64(state);
   }
 }
@@ -1339,7 +1359,7 @@ class AsioCore {
     network_.Shutdown();   // closes sockets and acceptors, drops connection handlers
     executor_.Shutdown();  // drops timers
     work_.reset();
-    io_.reset();           // destroys queued handlers without running them
+    io_.reset();  // destroys queued handlers without running them
   }
 
   void Run() {
@@ -1354,7 +1374,7 @@ class AsioCore {
 
   bool RunUntil(const std::function<bool()>& pred, Duration timeout) {
     RMQ_ASSERT_MSG(!running_, "AsioRuntime::RunUntil called from inside a callback");
-    auto deadline = SteadyClock::now() + NonNegative(timeout);
+    auto deadline = DeadlineAfter(timeout);
     running_ = true;
     io_->restart();
     bool met = false;
@@ -1407,26 +1427,56 @@ AsioRuntime::AsioRuntime(Options options)
 
 AsioRuntime::~AsioRuntime() = default;
 
-Clock& AsioRuntime::clock() { return core_->clock_; }
-Executor& AsioRuntime::executor() { return core_->executor_; }
-Network& AsioRuntime::network() { return core_->network_; }
-FileSystem& AsioRuntime::fs() { return core_->fs_; }
-RandomSource& AsioRuntime::random() { return core_->random_; }
-TraceSink& AsioRuntime::trace() { return core_->trace_; }
-bool AsioRuntime::Buggify(std::string_view, double) { return false; }
-const std::string& AsioRuntime::node_name() const { return core_->options_.node_name; }
+Clock& AsioRuntime::clock() {
+  return core_->clock_;
+}
+Executor& AsioRuntime::executor() {
+  return core_->executor_;
+}
+Network& AsioRuntime::network() {
+  return core_->network_;
+}
+FileSystem& AsioRuntime::fs() {
+  return core_->fs_;
+}
+RandomSource& AsioRuntime::random() {
+  return core_->random_;
+}
+TraceSink& AsioRuntime::trace() {
+  return core_->trace_;
+}
+bool AsioRuntime::Buggify(std::string_view, double) {
+  return false;
+}
+const std::string& AsioRuntime::node_name() const {
+  return core_->options_.node_name;
+}
 
-void AsioRuntime::Run() { core_->Run(); }
+void AsioRuntime::Run() {
+  core_->Run();
+}
 bool AsioRuntime::RunUntil(std::function<bool()> pred, Duration timeout) {
   return core_->RunUntil(pred, timeout);
 }
-void AsioRuntime::RunFor(Duration duration) { core_->RunUntil(nullptr, duration); }
-void AsioRuntime::Stop() { core_->Stop(); }
+void AsioRuntime::RunFor(Duration duration) {
+  core_->RunUntil(nullptr, duration);
+}
+void AsioRuntime::Stop() {
+  core_->Stop();
+}
 
-uint64_t AsioRuntime::trace_events() const { return core_->trace_.digest().count(); }
-uint64_t AsioRuntime::trace_digest() const { return core_->trace_.digest().value(); }
-uint64_t AsioRuntime::seed() const { return core_->seed_; }
-const std::string& AsioRuntime::data_dir() const { return core_->fs_.data_dir(); }
+uint64_t AsioRuntime::trace_events() const {
+  return core_->trace_.digest().count();
+}
+uint64_t AsioRuntime::trace_digest() const {
+  return core_->trace_.digest().value();
+}
+uint64_t AsioRuntime::seed() const {
+  return core_->seed_;
+}
+const std::string& AsioRuntime::data_dir() const {
+  return core_->fs_.data_dir();
+}
 
 // ------------------------------------------------------------------------------------------------
 // RunServiceMain

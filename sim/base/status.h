@@ -104,6 +104,7 @@ class [[nodiscard]] StatusOr {
   const T* operator->() const { CheckOk(); return &*value_; }
   T& operator*() & { CheckOk(); return *value_; }
   const T& operator*() const& { CheckOk(); return *value_; }
+  T&& operator*() && { CheckOk(); return std::move(*value_); }
 
  private:
   void CheckOk() const {

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Layering and determinism lint. Usage: lint.sh <project-root>
+# Fails (exit 1) with one line per violation.
+#  - system/, faults/, scenarios/ (except scenarios/cmd/, the composition root), sim/base,
+#    sim/runtime and sim/simulated use no real clock, thread, C rand, OS randomness or Boost.Asio:
+#    they get those only through the Runtime seam.
+#  - Boost.Asio appears only in sim/asio.
+#  - sim/simulated and sim/asio never include system/; system/ never includes sim/simulated or
+#    sim/asio (it links the seam only).
+set -u
+root=${1:?usage: lint.sh <project-root>}
+cd "$root" || exit 2
+fail=0
+report() { echo "lint: $1"; fail=1; }
+
+src() { find "$@" -type f \( -name '*.h' -o -name '*.hpp' -o -name '*.cc' -o -name '*.cpp' \) 2>/dev/null; }
+
+banned='std::chrono::(system_clock|steady_clock|high_resolution_clock)|std::this_thread|std::thread|std::jthread|std::async|std::random_device|(^|[^_a-zA-Z0-9:.>])s?rand\(|(^|[^_a-zA-Z:])time\((nullptr|NULL|0)\)|gettimeofday|clock_gettime|boost/asio|[<"]asio[./]|pthread_create|usleep\(|sleep\('
+dirs=()
+for d in system faults scenarios sim/base sim/runtime sim/simulated; do [ -d "$d" ] && dirs+=("$d"); done
+if [ ${#dirs[@]} -gt 0 ]; then
+  while IFS= read -r f; do
+    case "$f" in scenarios/cmd/*) continue ;; esac
+    while IFS= read -r hit; do
+      report "$f:$hit: real time, threads or OS randomness outside the seam (use Runtime&)"
+    done < <(grep -nE "$banned" "$f" | grep -vE '^[0-9]+:\s*//' | cut -d: -f1)
+  done < <(src "${dirs[@]}")
+fi
+
+while IFS= read -r f; do
+  case "$f" in sim/asio/*) continue ;; esac
+  grep -qE '#include\s*[<"](boost/asio|asio)' "$f" && report "$f: includes Boost.Asio (only sim/asio may)"
+done < <(src sim system faults scenarios python 2>/dev/null)
+
+while IFS= read -r f; do
+  grep -nE '#include\s*"system/' "$f" | cut -d: -f1 | while IFS= read -r n; do
+    echo "lint: $f:$n: sim/simulated and sim/asio must not include system/"
+  done
+done < <(src sim/simulated sim/asio) | grep . && fail=1
+
+while IFS= read -r f; do
+  grep -nE '#include\s*"sim/(simulated|asio)/' "$f" | cut -d: -f1 | while IFS= read -r n; do
+    echo "lint: $f:$n: system/ links the seam only (sim/base, sim/runtime)"
+  done
+done < <(src system) | grep . && fail=1
+
+if [ "$fail" -eq 0 ]; then echo "lint: OK"; fi
+exit "$fail"

@@ -86,7 +86,11 @@ DemoResult RunDemo(const DemoOptions& options) {
   r.acked_during_quiet = history.acked - acked_at_chaos_end;
   r.liveness_ok = r.acked_during_quiet > 0;
 
-  // Durability: pull the plug on the store, boot it, let the server recover its log.
+  // Durability: stop the clients (so that nothing is acknowledged after the snapshot), pull the
+  // plug on the store, boot it, and let the server recover its log.
+  for (sim::ProcessId p : processes) {
+    if (p != *server) world.KillProcess(p);
+  }
   world.PowerOff(*server_machine);
   world.PowerOn(*server_machine);
   RMQ_ASSERT(world.StartProcess(*server).ok());

@@ -36,9 +36,12 @@ struct NetworkConfig {
   Duration loopback_latency = microseconds(20);     // within one machine
   uint64_t bandwidth_bytes_per_second = 1'250'000'000;  // 10 Gbit/s per directed link
   // Probability that a transmission is cut to a random length instead of taking what is queued
-  // (up to limits::kSimSegmentBytesMax): exercises partial frames. Writes queued within one
-  // instant are coalesced, which exercises merged frames.
+  // (up to limits::kSimSegmentBytesMax): exercises partial frames.
   double segmentation_probability = 0.3;
+  // Probability that a write joins the segment cut just before it in the same instant (as
+  // Nagle or a busy NIC would merge them): exercises merged frames. Segments due at the same
+  // time are also delivered in one read.
+  double coalescing_probability = 0.5;
 };
 
 struct WorldConfig {

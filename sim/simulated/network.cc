@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "sim/base/limits.h"
 #include "sim/simulated/world.h"
@@ -257,7 +258,7 @@ Status SimNetwork::Send(uint64_t conn, int side, std::span<const std::byte> byte
   if (bytes.empty()) return Status::Ok();
   p.unsent.emplace_back(bytes.begin(), bytes.end());
   p.unsent_bytes += bytes.size();
-  SchedulePump(*c, side);
+  if (!p.pump_scheduled) Pump(*c, side);  // cut segments now: no callback runs in here
   return Status::Ok();
 }
 
@@ -284,7 +285,6 @@ void SimNetwork::ClearPipe(Pipe& p) {
   p.in_flight.clear();
   p.in_flight_bytes = 0;
   p.fin_pending = false;
-  ++p.epoch;
 }
 
 void SimNetwork::EnqueueControl(Conn& c, int side_from, SegKind kind) {
@@ -337,14 +337,20 @@ void SimNetwork::SchedulePump(Conn& c, int side) {
   Pipe& p = c.pipe[side];
   if (p.pump_scheduled) return;
   p.pump_scheduled = true;
-  uint64_t id = c.id;
-  // Pumping at the end of the current instant coalesces the writes made within it.
-  world_.ScheduleAt(world_.now(), Owner{}, [this, id, side] { Pump(id, side); });
+  // Pumping at the end of the current instant coalesces the writes made within it. (The closure
+  // packs connection and side into one word so that it fits std::function's inline storage.)
+  uint64_t key = c.id << 1 | static_cast<uint64_t>(side);
+  world_.ScheduleAt(world_.now(), Owner{}, [this, key] { Pump(key >> 1, static_cast<int>(key & 1)); });
 }
 
 void SimNetwork::Pump(uint64_t conn, int side) {
   Conn* c = Find(conn);
   if (c == nullptr) return;
+  Pump(*c, side);
+}
+
+void SimNetwork::Pump(Conn& conn_ref, int side) {
+  Conn* c = &conn_ref;
   Pipe& p = c->pipe[side];
   p.pump_scheduled = false;
   MachineId from = c->ep[side].machine, to = c->ep[1 - side].machine;
@@ -360,7 +366,12 @@ void SimNetwork::Pump(uint64_t conn, int side) {
       take = static_cast<size_t>(random_.UniformInt(1, static_cast<int64_t>(take)));
     }
     Segment seg{0, SegKind::kData, {}};
-    seg.data.reserve(take);
+    if (p.unsent_head_offset == 0 && p.unsent.front().size() == take) {
+      seg.data = std::move(p.unsent.front());  // a whole write: move it, no copy
+      p.unsent.pop_front();
+    } else {
+      seg.data.reserve(take);
+    }
     while (seg.data.size() < take) {
       auto& head = p.unsent.front();
       size_t avail = head.size() - p.unsent_head_offset;
@@ -375,6 +386,17 @@ void SimNetwork::Pump(uint64_t conn, int side) {
     }
     p.unsent_bytes -= take;
     p.in_flight_bytes += take;
+    // Coalescing: bytes written within one instant may ride in the segment cut just before.
+    if (!p.in_flight.empty()) {
+      Segment& last = p.in_flight.back();
+      if (last.kind == SegKind::kData && last.cut_ns == now &&
+          last.data.size() + take <= limits::kSimSegmentBytesMax &&
+          random_.Bernoulli(config_.coalescing_probability)) {
+        last.data.insert(last.data.end(), seg.data.begin(), seg.data.end());
+        continue;
+      }
+    }
+    seg.cut_ns = now;
     // Bandwidth: the link sends one segment at a time.
     int64_t wire_ns = static_cast<int64_t>(
         static_cast<double>(take) * 1e9 / static_cast<double>(config_.bandwidth_bytes_per_second));
@@ -394,55 +416,61 @@ void SimNetwork::Pump(uint64_t conn, int side) {
 }
 
 void SimNetwork::ScheduleArrival(Conn& c, int side, int64_t when_ns) {
-  uint64_t id = c.id, epoch = c.pipe[side].epoch;
+  // An arrival event delivers whatever is due when it fires. A stale event (its segment was
+  // re-timed after a stall, or cleared) finds nothing due and does nothing, so no epoch is
+  // needed in the closure, which keeps it within std::function's inline storage.
+  uint64_t key = c.id << 1 | static_cast<uint64_t>(side);
   world_.ScheduleAt(MonoFromNanos(when_ns), Owner{},
-                    [this, id, side, epoch] { OnArrival(id, side, epoch); });
+                    [this, key] { OnArrival(key >> 1, static_cast<int>(key & 1)); });
 }
 
-void SimNetwork::OnArrival(uint64_t conn, int side, uint64_t epoch) {
+void SimNetwork::OnArrival(uint64_t conn, int side) {
   Conn* c = Find(conn);
   if (c == nullptr) return;
   Pipe& p = c->pipe[side];
-  if (p.epoch != epoch) return;  // re-timed or cleared since
+  int64_t now = ToNanos(world_.now());
+  if (p.in_flight.empty() || p.in_flight.front().arrival_ns > now) return;  // stale event
   int to_side = 1 - side;
-  Endpoint& dst = c->ep[to_side];
-  MachineId from = c->ep[side].machine, to = dst.machine;
+  MachineId from = c->ep[side].machine, to = c->ep[to_side].machine;
   if (IsLinkBlocked(from, to) || !world_.IsMachineUp(to)) {
     p.stalled = true;  // lost on the wire; retransmitted after the heal or reboot
     return;
   }
-  int64_t now = ToNanos(world_.now());
   std::vector<std::byte> data;
+  std::optional<SegKind> control;
   while (!p.in_flight.empty() && p.in_flight.front().arrival_ns <= now) {
     Segment seg = std::move(p.in_flight.front());
     p.in_flight.pop_front();
-    if (seg.kind == SegKind::kData) {
-      p.in_flight_bytes -= seg.data.size();
-      ++segments_delivered_;
-      bytes_delivered_ += seg.data.size();
-      if (data.empty()) {
-        data = std::move(seg.data);
-      } else {
-        data.insert(data.end(), seg.data.begin(), seg.data.end());
-      }
-      continue;
+    if (seg.kind != SegKind::kData) {
+      control = seg.kind;  // delivered after the data before it; nothing follows it
+      break;
     }
-    // A control segment: deliver the data before it, then the close.
-    if (!data.empty()) DeliverToEndpoint(*c, to_side, std::move(data));
-    data.clear();
-    if (dst.state == EpState::kOpen) {
-      CloseFromPeer(*c, to_side,
-                    seg.kind == SegKind::kFin
-                        ? ClosedError("connection closed by peer " + dst.peer.ToString())
-                        : ConnectionResetError("connection reset by peer " + dst.peer.ToString()));
+    p.in_flight_bytes -= seg.data.size();
+    ++segments_delivered_;
+    bytes_delivered_ += seg.data.size();
+    if (data.empty()) {
+      data = std::move(seg.data);
+    } else {
+      data.insert(data.end(), seg.data.begin(), seg.data.end());
     }
-    ClearPipe(p);
-    MaybeErase(conn);
-    return;
   }
-  if (!data.empty()) DeliverToEndpoint(*c, to_side, std::move(data));
-  // Unsent bytes may be waiting for buffer space that the delivery freed.
-  if (p.unsent_bytes > 0 || p.fin_pending) SchedulePump(*c, side);
+  // Unsent bytes may be waiting for the buffer space this delivery frees.
+  if (!control && (p.unsent_bytes > 0 || p.fin_pending)) SchedulePump(*c, side);
+  if (!data.empty()) {
+    DeliverToEndpoint(*c, to_side, std::move(data));  // may close or erase the connection
+    c = Find(conn);
+    if (c == nullptr) return;
+  }
+  if (!control) return;
+  Endpoint& dst = c->ep[to_side];
+  if (dst.state == EpState::kOpen || dst.state == EpState::kVanished) {
+    CloseFromPeer(*c, to_side,
+                  *control == SegKind::kFin
+                      ? ClosedError("connection closed by peer " + dst.peer.ToString())
+                      : ConnectionResetError("connection reset by peer " + dst.peer.ToString()));
+  }
+  ClearPipe(c->pipe[side]);
+  MaybeErase(conn);
 }
 
 void SimNetwork::DeliverToEndpoint(Conn& c, int side_to, std::vector<std::byte> data) {
@@ -457,6 +485,19 @@ void SimNetwork::DeliverToEndpoint(Conn& c, int side_to, std::vector<std::byte> 
     dst.state = EpState::kClosed;
     ClearPipe(c.pipe[from_side]);
     if (c.ep[from_side].state == EpState::kOpen) EnqueueControl(c, side_to, SegKind::kRst);
+    return;
+  }
+  if (dst.started && dst.pending_in.empty() && !dst.delivery_posted && !dst.pending_close) {
+    // The common case: hand the bytes straight to the receiver, in its context.
+    // Borrow the handler (it may close the connection, or erase `c`), then give it back.
+    uint64_t id = c.id;
+    auto handler = std::move(dst.on_data);
+    world_.RunAs(dst.owner, [&] { handler(std::span<const std::byte>(data)); });
+    Conn* after = Find(id);
+    if (after != nullptr && after->ep[side_to].state == EpState::kOpen &&
+        !after->ep[side_to].on_data) {
+      after->ep[side_to].on_data = std::move(handler);
+    }
     return;
   }
   dst.pending_in.insert(dst.pending_in.end(), data.begin(), data.end());
@@ -528,7 +569,6 @@ void SimNetwork::MaybeErase(uint64_t conn) {
 void SimNetwork::Retime(Conn& c, int side) {
   Pipe& p = c.pipe[side];
   p.stalled = false;
-  ++p.epoch;
   MachineId from = c.ep[side].machine, to = c.ep[1 - side].machine;
   int64_t now = ToNanos(world_.now());
   p.last_arrival_ns = now;

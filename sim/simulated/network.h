@@ -82,6 +82,7 @@ class SimNetwork {
     int64_t arrival_ns;
     SegKind kind;
     std::vector<std::byte> data;
+    int64_t cut_ns = -1;  // when the sender cut it (coalescing window)
   };
   struct Pipe {
     std::deque<std::vector<std::byte>> unsent;  // queued writes, not yet cut into segments
@@ -92,7 +93,6 @@ class SimNetwork {
     bool fin_pending = false;   // send a FIN once unsent is empty
     bool pump_scheduled = false;
     bool stalled = false;
-    uint64_t epoch = 0;         // bumped when in-flight segments are re-timed
     int64_t last_arrival_ns = 0;
   };
   enum class EpState : uint8_t {
@@ -148,8 +148,9 @@ class SimNetwork {
   Duration SampleLatency(MachineId from, MachineId to);
   void SchedulePump(Conn& c, int side);
   void Pump(uint64_t conn, int side);
+  void Pump(Conn& c, int side);
   void ScheduleArrival(Conn& c, int side, int64_t when_ns);
-  void OnArrival(uint64_t conn, int side, uint64_t epoch);
+  void OnArrival(uint64_t conn, int side);
   void Retime(Conn& c, int side);
   void DeliverToEndpoint(Conn& c, int side_to, std::vector<std::byte> data);
   void CloseFromPeer(Conn& c, int side_to, Status why);

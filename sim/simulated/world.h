@@ -147,6 +147,15 @@ class World {
   TimerId ScheduleAt(MonoTime when, Owner owner, std::function<void()> fn,
                      bool cancellable = false);
   bool IsAlive(Owner owner) const;
+  // Runs `f` in `owner`'s context (trace stamping, self-kill deferral) from inside another event:
+  // the network hands received bytes straight to the receiving process this way.
+  template <typename F>
+  void RunAs(Owner owner, F&& f) {
+    Owner previous = current_owner_;
+    current_owner_ = owner;
+    f();
+    current_owner_ = previous;
+  }
   std::optional<MachineId> MachineByIp(const std::string& ip) const;
   uint64_t boot_epoch(MachineId id) const;
   void EmitTrace(std::string_view node, TraceEvent event);

@@ -62,12 +62,12 @@ SimNetwork::SimNetwork(World& world, NetworkConfig config, uint64_t seed)
 SimNetwork::~SimNetwork() = default;
 
 SimNetwork::Conn* SimNetwork::Find(uint64_t conn) {
-  auto it = conns_.find(conn);
-  return it == conns_.end() ? nullptr : &it->second;
+  auto it = index_.find(conn);
+  return it == index_.end() ? nullptr : it->second;
 }
 const SimNetwork::Conn* SimNetwork::Find(uint64_t conn) const {
-  auto it = conns_.find(conn);
-  return it == conns_.end() ? nullptr : &it->second;
+  auto it = index_.find(conn);
+  return it == index_.end() ? nullptr : it->second;
 }
 
 SimNetwork::LinkState& SimNetwork::Link(MachineId from, MachineId to) {
@@ -189,7 +189,10 @@ void SimNetwork::Connect(Owner owner, MachineId machine, const Address& address,
     const ListenerState& ls = it->second.second;
     uint64_t id = ++next_conn_id_;
     Conn& c = conns_[id];
+    index_.emplace(id, &c);
     c.id = id;
+    c.link[0] = &Link(machine, to);
+    c.link[1] = &Link(to, machine);
     // Side 0: the connecting end; side 1: the accepted end.
     auto& next = next_ephemeral_port_[machine.value()];
     if (next < 32768) next = 32768;
@@ -354,11 +357,11 @@ void SimNetwork::Pump(Conn& conn_ref, int side) {
   Pipe& p = c->pipe[side];
   p.pump_scheduled = false;
   MachineId from = c->ep[side].machine, to = c->ep[1 - side].machine;
-  if (IsLinkBlocked(from, to)) {
+  LinkState& link = *c->link[side];
+  if (link.blocked) {
     p.stalled = true;  // resumes on heal
     return;
   }
-  LinkState& link = Link(from, to);
   int64_t now = ToNanos(world_.now());
   while (p.unsent_bytes > 0) {
     size_t take = std::min(p.unsent_bytes, limits::kSimSegmentBytesMax);
@@ -431,8 +434,7 @@ void SimNetwork::OnArrival(uint64_t conn, int side) {
   int64_t now = ToNanos(world_.now());
   if (p.in_flight.empty() || p.in_flight.front().arrival_ns > now) return;  // stale event
   int to_side = 1 - side;
-  MachineId from = c->ep[side].machine, to = c->ep[to_side].machine;
-  if (IsLinkBlocked(from, to) || !world_.IsMachineUp(to)) {
+  if (c->link[side]->blocked || !world_.IsMachineUp(c->ep[to_side].machine)) {
     p.stalled = true;  // lost on the wire; retransmitted after the heal or reboot
     return;
   }
@@ -563,6 +565,7 @@ void SimNetwork::MaybeErase(uint64_t conn) {
     }
     if (c->ep[s].delivery_posted) return;
   }
+  index_.erase(conn);
   conns_.erase(conn);
 }
 

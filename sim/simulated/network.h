@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <unordered_map>
 #include <span>
 #include <string>
 #include <utility>
@@ -115,10 +116,12 @@ class SimNetwork {
     Status pending_close_status;
     size_t send_buffer_limit;
   };
+  struct LinkState;
   struct Conn {
     uint64_t id;
     Endpoint ep[2];
     Pipe pipe[2];  // pipe[s]: bytes from ep[s] to ep[1 - s]
+    LinkState* link[2];  // link[s]: the directed link ep[s] -> ep[1 - s] (nodes of links_)
   };
   struct ListenerState {
     Owner owner;
@@ -168,6 +171,7 @@ class SimNetwork {
   uint64_t next_conn_id_ = 0;
   uint64_t next_listener_id_ = 0;
   std::map<uint64_t, Conn> conns_;  // ordered by id: heal and kill walk them deterministically
+  std::unordered_map<uint64_t, Conn*> index_;  // lookups only (never iterated)
   std::map<PortKey, std::pair<uint64_t, ListenerState>> listeners_;
   std::map<uint64_t, uint16_t> next_ephemeral_port_;  // per machine
   std::map<std::pair<uint64_t, uint64_t>, LinkState> links_;

@@ -395,7 +395,14 @@ void SimNetwork::Pump(Conn& conn_ref, int side) {
       if (last.kind == SegKind::kData && last.cut_ns == now &&
           last.data.size() + take <= limits::kSimSegmentBytesMax &&
           random_.Bernoulli(config_.coalescing_probability)) {
+        // The merged bytes still take their time on the wire: the segment lands that much later.
+        int64_t extra_ns = static_cast<int64_t>(static_cast<double>(take) * 1e9 /
+                                                static_cast<double>(config_.bandwidth_bytes_per_second));
         last.data.insert(last.data.end(), seg.data.begin(), seg.data.end());
+        link.free_at_ns = std::max(now, link.free_at_ns) + extra_ns;
+        last.arrival_ns += extra_ns;
+        p.last_arrival_ns = std::max(p.last_arrival_ns, last.arrival_ns);
+        if (extra_ns > 0) ScheduleArrival(*c, side, last.arrival_ns);
         continue;
       }
     }

@@ -247,6 +247,48 @@ TEST_F(NetworkTest, DataBeforeStartIsBuffered) {
   (void)server;
 }
 
+// A 10 MB transfer over a 10 MB/s link takes about a second of virtual time.
+TEST(NetworkBandwidth, TransferTimeFollowsTheLinkBandwidth) {
+  World w({.seed = 5, .network = {.bandwidth_bytes_per_second = 10'000'000}});
+  auto a = *w.AddMachine({.name = "a", .ip = "10.0.0.1"});
+  auto b = *w.AddMachine({.name = "b", .ip = "10.0.0.2"});
+  std::shared_ptr<Connection> server, client;
+  size_t received = 0;
+  MonoTime done{};
+  auto pa = *w.AddProcess(a, "a", [&](Runtime& rt) {
+    return std::make_unique<testing::ScriptedService>(rt, [&](testing::ScriptedService& s) {
+      s.listener = std::move(*s.rt.network().Listen(Address{"10.0.0.1", 1}, [&](auto c) {
+        server = c;
+        c->Start([&](std::span<const std::byte> bytes) {
+          received += bytes.size();
+          if (received == 10'000'000) done = w.now();
+        }, [](const Status&) {});
+      }));
+      return Status::Ok();
+    });
+  });
+  auto pb = *w.AddProcess(b, "b", [](Runtime& rt) {
+    return std::make_unique<testing::ScriptedService>(rt, nullptr);
+  });
+  ASSERT_TRUE(w.StartProcess(pa).ok());
+  ASSERT_TRUE(w.StartProcess(pb).ok());
+  w.RunFor(Duration::zero());
+  w.runtime(pb)->network().Connect(Address{"10.0.0.1", 1}, seconds(1), [&](auto r) {
+    client = *r;
+  });
+  w.RunFor(milliseconds(10));
+  ASSERT_NE(client, nullptr);
+  MonoTime start = w.now();
+  std::string chunk(1'000'000, 'z');
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(client->Send(Bytes(chunk)).ok());
+  w.RunFor(seconds(5));
+  ASSERT_EQ(received, 10'000'000u);
+  EXPECT_GE(done - start, milliseconds(1000));
+  EXPECT_LT(done - start, milliseconds(1100));
+  client.reset();
+  server.reset();
+}
+
 TEST_F(NetworkTest, ResetConnectionsBetweenMachines) {
   Connect();
   world_.ResetConnections(a_, b_);

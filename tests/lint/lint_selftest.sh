@@ -14,6 +14,7 @@ expect() {  # expect <pass|fail> <case> <file> <content>
 }
 expect pass clean       system/broker/a.cc '#include "sim/runtime/runtime.h"  // now via rt.Now()'
 expect pass cmd_ok      scenarios/cmd/main.cc 'auto t = std::chrono::steady_clock::now();'
+expect pass main_ok     system/node/cmd/main.cc '#include "sim/asio/asio_runtime.h"'
 expect pass asio_ok     sim/asio/x.cc '#include <boost/asio.hpp>'
 expect pass comment_ok  system/a.cc '// never call std::chrono::steady_clock here'
 expect fail steady      system/broker/a.cc 'auto t = std::chrono::steady_clock::now();'

@@ -1,0 +1,248 @@
+#include "system/namesrv/name_server.h"
+
+#include "system/common/checksum.h"
+#include "system/common/mix_all.h"
+
+namespace rmqsim::namesrv {
+
+using remoting::RemotingCommand;
+using remoting::RequestCode;
+using remoting::ResponseCode;
+
+namespace {
+constexpr const char* kOrderTopicConfigNamespace = "ORDER_TOPIC_CONFIG";
+constexpr const char* kApplyTopicUrl = "http://rocketmq.apache.org/docs/faq/";
+
+RemotingCommand Error(int32_t code, std::string remark) {
+  return RemotingCommand::CreateResponseCommand(code, std::move(remark));
+}
+RemotingCommand SystemError(const Status& s) {
+  return Error(ResponseCode::SYSTEM_ERROR, s.message());
+}
+common::ByteSpan BodyBytes(const std::string& body) {
+  return {reinterpret_cast<const std::byte*>(body.data()), body.size()};
+}
+}  // namespace
+
+NameServer::NameServer(Runtime& rt, NamesrvConfig config) : rt_(rt), config_(std::move(config)) {
+  remoting::RemotingServerOptions opts;
+  opts.listen = config_.listen;
+  opts.unknown_code_policy = remoting::UnknownCodePolicy::kIgnore;
+  opts.channel_idle_timeout = config_.channel_idle_timeout;
+  server_ = std::make_unique<remoting::RemotingServer>(rt_, opts);
+}
+
+NameServer::~NameServer() { rt_.executor().Cancel(scan_timer_); }
+
+Status NameServer::Start() {
+  RegisterProcessors();
+  server_->AddCloseListener(
+      guard_.Wrap([this](const std::shared_ptr<remoting::RemotingChannel>& ch, const Status&) {
+        if (auto r = routes_.OnChannelDestroy(ch->id())) {
+          TraceRemoval(*r, RemovalReason::kChannelClosed);
+        }
+      }));
+  RMQ_RETURN_IF_ERROR(server_->Start());
+  rt_.Trace(TraceEvent("NamesrvStarted").Detail("Address", server_->address().ToString()));
+  ScheduleScan(config_.scan_first_delay);
+  return Status::Ok();
+}
+
+void NameServer::Stop(std::function<void()> done) {
+  rt_.executor().Cancel(scan_timer_);
+  server_->Shutdown();
+  done();
+}
+
+void NameServer::ScheduleScan(Duration delay) {
+  scan_timer_ = rt_.executor().ScheduleAfter(delay, guard_.Wrap([this] {
+    Scan();
+    ScheduleScan(config_.scan_not_active_broker_interval);
+  }));
+}
+
+void NameServer::Scan() {
+  for (auto& [removal, channel_id] : routes_.ScanNotActiveBroker(rt_.WallNow())) {
+    TraceRemoval(removal, RemovalReason::kExpired);
+    // Java closes the expired broker's channel too.
+    if (auto ch = server_->FindChannel(channel_id)) ch->Close(TimeoutError("broker expired"));
+  }
+}
+
+void NameServer::TraceRemoval(const Removal& r, RemovalReason reason) {
+  std::string topics;
+  for (const auto& t : r.topics_removed) topics += (topics.empty() ? "" : ",") + t;
+  rt_.Trace(TraceEvent("BrokerRemoved")
+                .Detail("BrokerAddr", r.broker_addr)
+                .Detail("BrokerName", r.broker_name)
+                .Detail("Reason", std::string(RemovalReasonName(reason)))
+                .Detail("BrokerNameRemoved", r.broker_name_removed)
+                .Detail("TopicsRemoved", topics));
+}
+
+void NameServer::RegisterProcessors() {
+  auto add = [this](int32_t code,
+                    std::function<std::optional<RemotingCommand>(const RemotingCommand&,
+                                                                  const remoting::Responder&)>
+                        fn) {
+    server_->RegisterProcessor(code, [fn](RemotingCommand req, remoting::Responder responder) {
+      return fn(req, responder);
+    });
+  };
+  add(RequestCode::REGISTER_BROKER,
+      [this](const RemotingCommand& r, const remoting::Responder& resp) {
+        return RegisterBroker(r, resp);
+      });
+  add(RequestCode::UNREGISTER_BROKER,
+      [this](const RemotingCommand& r, const remoting::Responder&) { return UnregisterBroker(r); });
+  add(RequestCode::GET_ROUTEINFO_BY_TOPIC,
+      [this](const RemotingCommand& r, const remoting::Responder&) { return GetRouteInfo(r); });
+  add(RequestCode::GET_BROKER_CLUSTER_INFO,
+      [this](const RemotingCommand&, const remoting::Responder&) {
+        auto resp = RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS);
+        resp.body = common::EncodeClusterInfo(routes_.GetAllClusterInfo());
+        return std::optional(resp);
+      });
+  add(RequestCode::GET_ALL_TOPIC_LIST_FROM_NAMESERVER,
+      [this](const RemotingCommand&, const remoting::Responder&) {
+        auto resp = RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS);
+        resp.body = common::EncodeTopicList(routes_.GetAllTopicList());
+        return std::optional(resp);
+      });
+  add(RequestCode::PUT_KV_CONFIG, [this](const RemotingCommand& r, const remoting::Responder&) {
+    auto ns = r.GetRequiredString("namespace");
+    auto key = r.GetRequiredString("key");
+    auto value = r.GetRequiredString("value");
+    for (const auto* s : {&ns, &key, &value}) {
+      if (!s->ok()) return std::optional(SystemError(s->status()));
+    }
+    kv_config_[*ns][*key] = *value;
+    return std::optional(RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS));
+  });
+  add(RequestCode::GET_KV_CONFIG, [this](const RemotingCommand& r, const remoting::Responder&) {
+    auto ns = r.GetRequiredString("namespace");
+    auto key = r.GetRequiredString("key");
+    if (!ns.ok()) return std::optional(SystemError(ns.status()));
+    if (!key.ok()) return std::optional(SystemError(key.status()));
+    auto n = kv_config_.find(*ns);
+    if (n != kv_config_.end()) {
+      auto k = n->second.find(*key);
+      if (k != n->second.end()) {
+        auto resp = RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS);
+        resp.SetExtField("value", k->second);
+        return std::optional(resp);
+      }
+    }
+    return std::optional(Error(ResponseCode::QUERY_NOT_FOUND,
+                               "No config item, Namespace: " + *ns + " Key: " + *key));
+  });
+  add(RequestCode::DELETE_KV_CONFIG, [this](const RemotingCommand& r, const remoting::Responder&) {
+    auto ns = r.GetRequiredString("namespace");
+    auto key = r.GetRequiredString("key");
+    if (!ns.ok()) return std::optional(SystemError(ns.status()));
+    if (!key.ok()) return std::optional(SystemError(key.status()));
+    auto n = kv_config_.find(*ns);
+    if (n != kv_config_.end()) n->second.erase(*key);
+    return std::optional(RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS));
+  });
+}
+
+std::optional<RemotingCommand> NameServer::RegisterBroker(const RemotingCommand& req,
+                                                          const remoting::Responder& responder) {
+  RegisterBrokerRequest r;
+  auto broker_name = req.GetRequiredString("brokerName");
+  auto broker_addr = req.GetRequiredString("brokerAddr");
+  auto cluster_name = req.GetRequiredString("clusterName");
+  auto ha_server_addr = req.GetRequiredString("haServerAddr");
+  auto broker_id = req.GetRequiredInt64("brokerId");
+  for (const Status* s : {&broker_name.status(), &broker_addr.status(), &cluster_name.status(),
+                          &ha_server_addr.status(), &broker_id.status()}) {
+    if (!s->ok()) return SystemError(*s);
+  }
+  auto crc = req.GetOptionalInt32("bodyCrc32");
+  if (!crc.ok()) return SystemError(crc.status());
+  int32_t body_crc = crc->value_or(0);
+  if (body_crc != 0 && common::Crc32Masked(BodyBytes(req.body)) != body_crc) {
+    return Error(ResponseCode::SYSTEM_ERROR, "crc32 not match");
+  }
+  bool compressed = req.GetOptionalBool("compressed").value_or(false);
+  if (!req.body.empty()) {
+    if (req.version >= remoting::MQVersion::V3_0_11) {
+      auto body = compressed ? common::DecodeRegisterBrokerBodyCompressed(BodyBytes(req.body))
+                             : common::DecodeRegisterBrokerBody(req.body);
+      if (!body.ok()) return SystemError(body.status().WithContext("REGISTER_BROKER body"));
+      r.topic_config_wrapper = body->topic_config_serialize_wrapper;
+      r.filter_server_list = body->filter_server_list;
+    } else {
+      auto wrapper = common::DecodeTopicConfigSerializeWrapper(req.body);
+      if (!wrapper.ok()) return SystemError(wrapper.status().WithContext("REGISTER_BROKER body"));
+      r.topic_config_wrapper = *wrapper;
+    }
+  } else {
+    r.topic_config_wrapper = common::TopicConfigSerializeWrapper{};
+  }
+  r.broker_name = *broker_name;
+  r.broker_addr = *broker_addr;
+  r.cluster_name = *cluster_name;
+  r.ha_server_addr = *ha_server_addr;
+  r.broker_id = *broker_id;
+  r.channel_id = responder.channel() ? responder.channel()->id() : 0;
+  bool was_live = routes_.IsBrokerLive(r.broker_addr);
+  common::RegisterBrokerResult result = routes_.RegisterBroker(r, rt_.WallNow());
+  if (!was_live) {
+    rt_.Trace(TraceEvent("BrokerRegistered")
+                  .Detail("BrokerAddr", r.broker_addr)
+                  .Detail("BrokerName", r.broker_name)
+                  .Detail("BrokerId", r.broker_id)
+                  .Detail("Cluster", r.cluster_name));
+  }
+  auto resp = RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS);
+  if (!result.ha_server_addr.empty()) resp.SetExtField("haServerAddr", result.ha_server_addr);
+  if (!result.master_addr.empty()) resp.SetExtField("masterAddr", result.master_addr);
+  common::KvTable kv;
+  if (auto n = kv_config_.find(kOrderTopicConfigNamespace); n != kv_config_.end()) {
+    kv.table = n->second;
+  }
+  resp.body = common::EncodeKvTable(kv);
+  return resp;
+}
+
+std::optional<RemotingCommand> NameServer::UnregisterBroker(const RemotingCommand& req) {
+  auto broker_name = req.GetRequiredString("brokerName");
+  auto broker_addr = req.GetRequiredString("brokerAddr");
+  auto cluster_name = req.GetRequiredString("clusterName");
+  auto broker_id = req.GetRequiredInt64("brokerId");
+  for (const Status* s : {&broker_name.status(), &broker_addr.status(), &cluster_name.status(),
+                          &broker_id.status()}) {
+    if (!s->ok()) return SystemError(*s);
+  }
+  if (auto r = routes_.UnregisterBroker(*cluster_name, *broker_addr, *broker_name, *broker_id)) {
+    TraceRemoval(*r, RemovalReason::kUnregistered);
+  }
+  return RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS);
+}
+
+std::optional<RemotingCommand> NameServer::GetRouteInfo(const RemotingCommand& req) {
+  auto topic = req.GetRequiredString("topic");
+  if (!topic.ok()) return SystemError(topic.status());
+  auto route = routes_.GetTopicRouteData(*topic);
+  if (!route) {
+    return Error(ResponseCode::TOPIC_NOT_EXIST,
+                 "No topic route info in name server for the topic: " + *topic + "\nSee " +
+                     kApplyTopicUrl + " for further details.");
+  }
+  if (config_.order_message_enable) {
+    auto n = kv_config_.find(kOrderTopicConfigNamespace);
+    if (n != kv_config_.end()) {
+      auto k = n->second.find(*topic);
+      if (k != n->second.end()) route->order_topic_conf = k->second;
+    }
+  }
+  bool standard_only = req.GetOptionalBool("acceptStandardJsonOnly").value_or(false);
+  auto resp = RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS);
+  resp.body = common::EncodeTopicRouteData(
+      *route, common::RouteJsonDialectFor(req.version, standard_only));
+  return resp;
+}
+
+}  // namespace rmqsim::namesrv

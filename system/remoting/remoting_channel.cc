@@ -1,0 +1,330 @@
+#include "system/remoting/remoting_channel.h"
+
+#include <utility>
+#include <vector>
+
+namespace rmqsim::remoting {
+
+namespace {
+// An encode buffer that grew past this (a large body went out) is released after the send.
+constexpr size_t kScratchKeepBytesMax = 1 << 20;
+}  // namespace
+
+std::string_view ChannelSideName(ChannelSide side) {
+  return side == ChannelSide::kServer ? "server" : "client";
+}
+
+std::shared_ptr<RemotingChannel> RemotingChannel::Create(Runtime& rt,
+                                                         std::shared_ptr<Connection> connection,
+                                                         ChannelOptions options,
+                                                         std::shared_ptr<OpaqueSequence> opaques) {
+  return std::shared_ptr<RemotingChannel>(
+      new RemotingChannel(rt, std::move(connection), options, std::move(opaques)));
+}
+
+RemotingChannel::RemotingChannel(Runtime& rt, std::shared_ptr<Connection> connection,
+                                 ChannelOptions options, std::shared_ptr<OpaqueSequence> opaques)
+    : rt_(rt),
+      conn_(std::move(connection)),
+      options_(options),
+      opaques_(opaques ? std::move(opaques) : std::make_shared<OpaqueSequence>()),
+      id_(conn_->id()),
+      local_(conn_->local_address()),
+      remote_(conn_->peer_address()),
+      decoder_(options.frame_length_max) {
+  RMQ_ASSERT_MSG(options_.inflight_requests_max > 0, "inflight_requests_max must be positive");
+}
+
+RemotingChannel::~RemotingChannel() {
+  // Owners Close() or Abandon() their channels; a channel dropped while open is abandoned. A
+  // closed channel no longer touches the runtime, so it may be released late.
+  if (open_) Abandon();
+}
+
+void RemotingChannel::Start(RequestHandler on_request, CloseHandler on_close) {
+  RMQ_ASSERT_MSG(!started_, "RemotingChannel::Start called twice");
+  started_ = true;
+  on_request_ = std::move(on_request);
+  on_close_ = std::move(on_close);
+  rt_.Trace(TraceEvent("RemotingChannelOpened")
+                .Detail("ChannelId", id_)
+                .Detail("Side", std::string(ChannelSideName(options_.side)))
+                .Detail("Local", local_.ToString())
+                .Detail("Remote", remote_.ToString()));
+  if (!open_) return;  // closed before it started
+  std::weak_ptr<RemotingChannel> weak = weak_from_this();
+  conn_->Start(
+      [weak](std::span<const std::byte> bytes) {
+        if (auto self = weak.lock()) self->OnData(bytes);
+      },
+      [weak](const Status& status) {
+        if (auto self = weak.lock()) self->OnPeerClosed(status);
+      });
+  last_activity_ = rt_.Now();
+  ArmIdleTimer();
+}
+
+// --------------------------------------------------------------------------- receiving
+
+void RemotingChannel::OnData(std::span<const std::byte> bytes) {
+  if (!open_) return;
+  auto self = shared_from_this();  // handlers may drop every other reference
+  last_activity_ = rt_.Now();
+  Status s =
+      decoder_.Feed(bytes, [this](RemotingCommand c) { return HandleCommand(std::move(c)); });
+  if (!s.ok() && open_) {
+    rt_.Trace(TraceEvent("RemotingDecodeError", Severity::kWarn)
+                  .Detail("ChannelId", id_)
+                  .Detail("Side", std::string(ChannelSideName(options_.side)))
+                  .Detail("Remote", remote_.ToString())
+                  .Detail("Error", std::string(StatusCodeName(s.code())))
+                  .Detail("Detail", s.message()));
+    // Java's decoder logs and closes the channel.
+    CloseInternal(s.WithContext("decode error from " + remote_.ToString()));
+  }
+}
+
+bool RemotingChannel::HandleCommand(RemotingCommand command) {
+  if (!open_) return false;
+  if (command.is_response()) {
+    auto it = pending_.find(command.opaque);
+    if (it == pending_.end()) {
+      // Late (timed out) or bogus: Java logs and drops it.
+      rt_.Trace(TraceEvent("RemotingResponseUnmatched", Severity::kWarn)
+                    .Detail("ChannelId", id_)
+                    .Detail("Remote", remote_.ToString())
+                    .Detail("Code", command.code)
+                    .Detail("Opaque", command.opaque));
+      return open_;
+    }
+    Pending p = std::move(it->second);
+    pending_.erase(it);
+    rt_.executor().Cancel(p.timer);
+    p.done(std::move(command));
+    return open_;
+  }
+  if (on_request_) on_request_(shared_from_this(), std::move(command));
+  return open_;
+}
+
+void RemotingChannel::OnPeerClosed(const Status& status) {
+  if (!open_) return;
+  std::string what = status.code() == StatusCode::kConnectionReset ? "connection reset by peer "
+                                                                   : "connection closed by peer ";
+  CloseInternal(Status(status.code(), what + remote_.ToString()));
+}
+
+// --------------------------------------------------------------------------- sending
+
+Status RemotingChannel::Send(const RemotingCommand& command) {
+  if (!open_) {
+    return ClosedError("channel to " + remote_.ToString() + " is closed (" +
+                       close_reason_.ToString() + ")");
+  }
+  scratch_.clear();
+  RMQ_RETURN_IF_ERROR(command.EncodeTo(scratch_));
+  Status s = conn_->Send(AsBytes(scratch_));
+  if (scratch_.capacity() > kScratchKeepBytesMax) std::string().swap(scratch_);
+  if (!s.ok()) return s.WithContext("send to " + remote_.ToString());
+  last_activity_ = rt_.Now();
+  return Status::Ok();
+}
+
+void RemotingChannel::TraceResponseNotSent(const RemotingCommand& response, const Status& error) {
+  rt_.Trace(TraceEvent("RemotingResponseNotSent",
+                       error.code() == StatusCode::kClosed ? Severity::kInfo : Severity::kWarn)
+                .Detail("ChannelId", id_)
+                .Detail("Remote", remote_.ToString())
+                .Detail("Code", response.code)
+                .Detail("Opaque", response.opaque)
+                .Detail("Error", std::string(StatusCodeName(error.code())))
+                .Detail("Detail", error.message()));
+}
+
+int32_t RemotingChannel::AllocateOpaque() {
+  // After 2^32 requests the counter wraps; skip ids still waiting (at most inflight() of them).
+  for (;;) {
+    int32_t o = opaques_->Next();
+    if (!pending_.contains(o)) return o;
+  }
+}
+
+std::string RemotingChannel::Describe(int32_t code, int32_t opaque) const {
+  return "request code " + std::to_string(code) + " (" + std::string(RequestCodeName(code)) +
+         ") opaque " + std::to_string(opaque) + " to " + remote_.ToString();
+}
+
+void RemotingChannel::PostFailure(ResponseCallback done, Status status) {
+  rt_.executor().Post(
+      [enabled = callbacks_enabled_, done = std::move(done), status = std::move(status)] {
+        if (*enabled) done(status);
+      });
+}
+
+void RemotingChannel::Invoke(RemotingCommand request, Duration timeout, ResponseCallback done) {
+  RMQ_ASSERT_MSG(done != nullptr, "Invoke needs a callback");
+  request.flag &= ~(RemotingCommand::kResponseFlag | RemotingCommand::kOnewayFlag);
+  if (!open_) {
+    PostFailure(std::move(done),
+                Status(close_reason_.code(), Describe(request.code, request.opaque) +
+                                                 " not sent: channel closed (" +
+                                                 close_reason_.message() + ")"));
+    return;
+  }
+  if (pending_.size() >= options_.inflight_requests_max) {
+    rt_.Trace(TraceEvent("RemotingInflightLimit", Severity::kWarn)
+                  .Detail("ChannelId", id_)
+                  .Detail("Remote", remote_.ToString())
+                  .Detail("Limit", options_.inflight_requests_max));
+    PostFailure(
+        std::move(done),
+        ResourceExhaustedError("request code " + std::to_string(request.code) + " to " +
+                               remote_.ToString() + " refused: " + std::to_string(pending_.size()) +
+                               " requests already in flight (the limit)"));
+    return;
+  }
+  if (timeout <= Duration::zero()) {
+    PostFailure(std::move(done),
+                TimeoutError("request code " + std::to_string(request.code) + " to " +
+                             remote_.ToString() + " had no time left to be sent"));
+    return;
+  }
+  request.opaque = AllocateOpaque();
+  Status s = Send(request);
+  if (!s.ok()) {
+    PostFailure(std::move(done), s.WithContext(Describe(request.code, request.opaque)));
+    return;
+  }
+  const int32_t opaque = request.opaque;
+  std::weak_ptr<RemotingChannel> weak = weak_from_this();
+  TimerId timer = rt_.executor().ScheduleAfter(timeout, [weak, opaque] {
+    if (auto self = weak.lock()) self->OnRequestTimeout(opaque);
+  });
+  pending_.emplace(opaque, Pending{request.code, timeout, std::move(done), timer});
+}
+
+Task<StatusOr<RemotingCommand>> RemotingChannel::Call(RemotingCommand request, Duration timeout) {
+  // See RemotingClient::Call for why the parameters are moved in and the result bound first.
+  auto start = [this, request = std::move(request), timeout](ResponseCallback done) mutable {
+    Invoke(std::move(request), timeout, std::move(done));
+  };
+  StatusOr<RemotingCommand> result =
+      co_await AwaitCallback<StatusOr<RemotingCommand>>(rt_.executor(), std::move(start));
+  co_return result;
+}
+
+Status RemotingChannel::InvokeOneway(RemotingCommand request) {
+  request.flag &= ~RemotingCommand::kResponseFlag;
+  request.MarkOneway();
+  if (!open_) {
+    return ClosedError("oneway request code " + std::to_string(request.code) + " to " +
+                       remote_.ToString() + " not sent: channel closed (" +
+                       close_reason_.message() + ")");
+  }
+  request.opaque = AllocateOpaque();
+  return Send(request);
+}
+
+void RemotingChannel::OnRequestTimeout(int32_t opaque) {
+  auto it = pending_.find(opaque);
+  if (it == pending_.end()) return;
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  rt_.Trace(TraceEvent("RemotingRequestTimeout", Severity::kWarn)
+                .Detail("ChannelId", id_)
+                .Detail("Remote", remote_.ToString())
+                .Detail("Code", p.code)
+                .Detail("Opaque", opaque)
+                .Detail("TimeoutMs", ToMillis(p.timeout)));
+  p.done(TimeoutError("no response to " + Describe(p.code, opaque) + " within " +
+                      FormatDuration(p.timeout)));
+}
+
+// --------------------------------------------------------------------------- idle and close
+
+void RemotingChannel::ArmIdleTimer() {
+  if (options_.idle_timeout <= Duration::zero() || !open_) return;
+  Duration wait = last_activity_ + options_.idle_timeout - rt_.Now();
+  std::weak_ptr<RemotingChannel> weak = weak_from_this();
+  idle_timer_ = rt_.executor().ScheduleAfter(wait, [weak] {
+    if (auto self = weak.lock()) self->OnIdleTimer();
+  });
+}
+
+void RemotingChannel::OnIdleTimer() {
+  idle_timer_ = {};
+  if (!open_) return;
+  Duration idle_for = rt_.Now() - last_activity_;
+  if (idle_for < options_.idle_timeout) {
+    ArmIdleTimer();  // there was activity since the timer was set
+    return;
+  }
+  rt_.Trace(TraceEvent("RemotingChannelIdle")
+                .Detail("ChannelId", id_)
+                .Detail("Side", std::string(ChannelSideName(options_.side)))
+                .Detail("Remote", remote_.ToString())
+                .Detail("IdleMs", ToMillis(idle_for)));
+  CloseInternal(TimeoutError("channel to " + remote_.ToString() + " idle (no read or write) for " +
+                             FormatDuration(idle_for)));
+}
+
+void RemotingChannel::Close(Status reason) {
+  if (!open_) return;
+  RMQ_ASSERT_MSG(!reason.ok(), "Close needs a non-OK reason");
+  CloseInternal(std::move(reason));
+}
+
+void RemotingChannel::CloseInternal(Status reason) {
+  if (!open_) return;
+  open_ = false;
+  close_reason_ = std::move(reason);
+  conn_->Close();
+  if (idle_timer_.valid()) rt_.executor().Cancel(idle_timer_);
+  idle_timer_ = {};
+  std::vector<std::pair<int32_t, Pending>> failed;
+  failed.reserve(pending_.size());
+  for (auto& [opaque, p] : pending_) {
+    rt_.executor().Cancel(p.timer);
+    failed.emplace_back(opaque, std::move(p));
+  }
+  pending_.clear();
+  rt_.Trace(TraceEvent("RemotingChannelClosed")
+                .Detail("ChannelId", id_)
+                .Detail("Side", std::string(ChannelSideName(options_.side)))
+                .Detail("Remote", remote_.ToString())
+                .Detail("Reason", std::string(StatusCodeName(close_reason_.code())))
+                .Detail("Detail", close_reason_.message())
+                .Detail("PendingFailed", failed.size()));
+  // Never from inside the caller's stack (Close may be called by a processor or a callback).
+  rt_.executor().Post([self = shared_from_this(), enabled = callbacks_enabled_,
+                       failed = std::move(failed)]() mutable {
+    if (!*enabled) return;
+    for (auto& [opaque, p] : failed) {
+      p.done(Status(self->close_reason_.code(),
+                    self->Describe(p.code, opaque) + " failed: " + self->close_reason_.message()));
+      if (!*enabled) return;  // a callback destroyed the owner
+    }
+    if (self->on_close_) {
+      auto on_close = std::move(self->on_close_);
+      self->on_close_ = nullptr;
+      self->on_request_ = nullptr;
+      on_close(self, self->close_reason_);
+    }
+  });
+}
+
+void RemotingChannel::Abandon() {
+  *callbacks_enabled_ = false;
+  on_request_ = nullptr;
+  on_close_ = nullptr;
+  if (!open_) return;
+  open_ = false;
+  close_reason_ = CancelledError("channel abandoned by its owner");
+  conn_->Close();
+  if (idle_timer_.valid()) rt_.executor().Cancel(idle_timer_);
+  idle_timer_ = {};
+  for (auto& [opaque, p] : pending_) rt_.executor().Cancel(p.timer);
+  pending_.clear();
+}
+
+}  // namespace rmqsim::remoting

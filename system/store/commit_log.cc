@@ -1,0 +1,660 @@
+#include "system/store/commit_log.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "system/common/java_string.h"
+#include "system/common/message_const.h"
+#include "system/common/message_id.h"
+#include "system/common/properties.h"
+#include "system/common/sys_flag.h"
+#include "system/common/topic_validator.h"
+#include "system/store/limits.h"
+#include "system/store/segment_reader.h"
+#include "system/store/store_checkpoint.h"
+
+namespace rmqsim::store {
+namespace {
+
+constexpr size_t kQueueOffsetPos = common::kQueueOffsetPosition;
+constexpr size_t kPhysicalOffsetPos = common::kPhysicalOffsetPosition;
+// SYSFLAG at 36; the store timestamp follows the born host (8 or 20 bytes) at 48.
+constexpr size_t kStoreTimestampReadBytes = 48 + 20 + 8;
+
+int64_t StoreTimestampPosition(int32_t sys_flag) {
+  return 48 + ((sys_flag & common::kBornHostV6Flag) == 0 ? 8 : 20);
+}
+
+bool IsConsumable(int32_t tran_type) {
+  return tran_type == common::kTransactionNotType || tran_type == common::kTransactionCommitType;
+}
+
+}  // namespace
+
+CommitLog::CommitLog(Runtime& rt, const MessageStoreConfig& config)
+    : rt_(rt),
+      config_(config),
+      queue_(rt, config.StorePathCommitLog(), config.mapped_file_size_commit_log) {
+  auto levels = ParseDelayLevels(config.message_delay_level);
+  if (levels.ok()) delay_levels_ = std::move(*levels);
+}
+
+CommitLog::~CommitLog() {
+  if (flush_timer_.valid()) rt_.executor().Cancel(flush_timer_);
+  for (auto& [id, r] : group_commits_) {
+    if (r.timer.valid()) rt_.executor().Cancel(r.timer);
+  }
+}
+
+Status CommitLog::Load() {
+  return queue_.Load();
+}
+
+int64_t CommitLog::ComputeDeliverTimestamp(int32_t level, int64_t store_timestamp) const {
+  if (level >= 1 && level <= max_delay_level()) {
+    return store_timestamp + ToMillis(delay_levels_[static_cast<size_t>(level - 1)]);
+  }
+  return store_timestamp + 1000;
+}
+
+// ------------------------------------------------------------------------------------ records
+
+CommitLog::Record CommitLog::CheckMessageAndReturnSize(SegmentReader& reader, const MappedFile& mf,
+                                                       int64_t pos, bool check_crc) const {
+  Record rec;
+  auto header = reader.View(pos, 8);
+  if (!header.ok()) {
+    if (header.status().code() != StatusCode::kOutOfRange) {
+      rec.kind = RecordKind::kReadError;
+      rec.read_error = header.status();
+      return rec;
+    }
+    rec.error = "no record header at " + std::to_string(mf.from() + pos);
+    return rec;
+  }
+  const int32_t total_size = common::LoadI32(header->data());
+  const int32_t magic = common::LoadI32(header->data() + 4);
+  if (magic == common::kBlankMagicCode) {
+    rec.kind = RecordKind::kEndOfFile;
+    return rec;
+  }
+  if (magic != common::kMessageMagicCode) {
+    // 4.9.8 accepts only MESSAGE_MAGIC_CODE (the 5.x V2 code is "illegal" to it).
+    rec.error = "illegal magic code at " + std::to_string(mf.from() + pos);
+    return rec;
+  }
+  if (total_size <= 0 || pos + total_size > mf.file_size()) {
+    rec.error = "TOTALSIZE " + std::to_string(total_size) + " at " +
+                std::to_string(mf.from() + pos) + " does not fit the segment";
+    return rec;
+  }
+  auto view = reader.View(pos, static_cast<size_t>(total_size));
+  if (!view.ok()) {
+    if (view.status().code() != StatusCode::kOutOfRange) {
+      rec.kind = RecordKind::kReadError;
+      rec.read_error = view.status();
+      return rec;
+    }
+    rec.error = view.status().ToString();
+    return rec;
+  }
+  auto decoded = common::DecodeStoredRecord(
+      *view, {.check_crc = check_crc, .base_offset = static_cast<uint64_t>(mf.from() + pos)});
+  if (!decoded.ok()) {
+    rec.error = decoded.status().ToString();
+    return rec;
+  }
+  const common::MessageExt& m = decoded->message;
+  if (m.commit_log_offset != mf.from() + pos) {
+    // Stricter than Java: a record must say where it is.
+    rec.error = "PHYSICALOFFSET " + std::to_string(m.commit_log_offset) + " of the record at " +
+                std::to_string(mf.from() + pos);
+    return rec;
+  }
+  DispatchRequest& d = rec.request;
+  d.topic = m.message.topic();
+  d.queue_id = m.queue_id;
+  d.commit_log_offset = m.commit_log_offset;
+  d.msg_size = total_size;
+  d.store_timestamp = m.store_timestamp_ms;
+  d.consume_queue_offset = m.queue_offset;
+  d.keys = m.message.keys();
+  d.uniq_key = m.message.unique_key();
+  d.sys_flag = m.sys_flag;
+  d.prepared_transaction_offset = m.prepared_transaction_offset;
+  d.tags_code = common::TagsCode(m.message.tags());
+  if (d.topic == common::kRmqSysScheduleTopic) {
+    auto level = m.message.DelayTimeLevel();
+    if (level.ok() && *level > 0) {
+      d.tags_code =
+          ComputeDeliverTimestamp(std::min(*level, max_delay_level()), m.store_timestamp_ms);
+    }
+  }
+  rec.kind = RecordKind::kMessage;
+  rec.size = total_size;
+  return rec;
+}
+
+StatusOr<std::optional<common::Bytes>> CommitLog::GetMessage(int64_t offset, int32_t size) const {
+  if (size <= 0) return std::optional<common::Bytes>();
+  const MappedFile* mf = queue_.FindMappedFileByOffset(offset);
+  if (mf == nullptr) return std::optional<common::Bytes>();
+  const int64_t pos = offset - mf->from();
+  if (pos + size > mf->wrote_position()) return std::optional<common::Bytes>();
+  common::Bytes out(static_cast<size_t>(size));
+  RMQ_RETURN_IF_ERROR(mf->ReadFully(pos, out));
+  return std::optional<common::Bytes>(std::move(out));
+}
+
+StatusOr<std::optional<common::Bytes>> CommitLog::GetRecord(int64_t offset) const {
+  RMQ_ASSIGN_OR_RETURN(auto head, GetMessage(offset, 4));
+  if (!head.has_value()) return std::optional<common::Bytes>();
+  const int32_t size = common::LoadI32(head->data());
+  if (size < 8) return std::optional<common::Bytes>();
+  return GetMessage(offset, size);
+}
+
+int64_t CommitLog::PickupStoreTimestamp(int64_t offset, int32_t size) const {
+  if (offset < GetMinOffset()) return -1;
+  auto bytes = GetMessage(offset, std::min<int32_t>(size, kStoreTimestampReadBytes));
+  if (!bytes.ok() || !bytes->has_value()) return -1;
+  const common::Bytes& b = **bytes;
+  if (b.size() < common::kSysFlagPosition + 4) return -1;
+  const int64_t pos = StoreTimestampPosition(common::LoadI32(b.data() + common::kSysFlagPosition));
+  if (static_cast<int64_t>(b.size()) < pos + 8) return -1;
+  return common::LoadI64(b.data() + pos);
+}
+
+int64_t CommitLog::GetMinOffset() const {
+  return queue_.GetMinOffset();
+}
+
+int64_t CommitLog::RollNextFile(int64_t offset) const {
+  const int64_t size = config_.mapped_file_size_commit_log;
+  return offset + size - offset % size;
+}
+
+void CommitLog::RemoveQueueFromTopicQueueTable(const std::string& topic, int32_t queue_id) {
+  topic_queue_table_.erase(TopicQueueKey{topic, queue_id});
+}
+
+// ----------------------------------------------------------------------------------- recovery
+
+StatusOr<CommitLog::RecoverResult> CommitLog::RecoverFrom(size_t index, bool check_crc) {
+  RecoverResult result;
+  const auto& files = queue_.files();
+  if (files.empty()) return result;
+  const int64_t old_end = files.back()->from() + files.back()->physical_size();
+  result.start_offset = files[index]->from();
+  int64_t process_offset = files[index]->from();
+  int64_t pos = 0;
+  std::string stop_reason;
+  while (true) {
+    MappedFile& mf = *files[index];
+    SegmentReader reader(mf);
+    pos = 0;
+    int64_t newest = 0;
+    bool next_file = false;
+    while (true) {
+      Record rec = CheckMessageAndReturnSize(reader, mf, pos, check_crc);
+      if (rec.kind == RecordKind::kMessage) {
+        pos += rec.size;
+        newest = std::max(newest, rec.request.store_timestamp);
+        ++result.records;
+        continue;
+      }
+      if (rec.kind == RecordKind::kReadError) {
+        // Never truncate what could not be read.
+        return rec.read_error.WithContext("recover commit log");
+      }
+      if (rec.kind == RecordKind::kEndOfFile) {
+        if (index + 1 < files.size()) {
+          next_file = true;
+        } else {
+          pos = mf.file_size();  // a full last segment: the next put starts a new one
+        }
+      } else {
+        stop_reason = rec.error;
+      }
+      break;
+    }
+    if (newest > 0) {
+      mf.set_store_timestamp(newest);
+      mf.set_last_modified_ms(newest);
+    }
+    if (!next_file) break;
+    ++index;
+    process_offset = files[index]->from();
+  }
+  result.end_offset = process_offset + pos;
+  result.truncated_bytes = std::max<int64_t>(0, old_end - result.end_offset);
+  queue_.set_flushed_where(result.end_offset);
+  RMQ_RETURN_IF_ERROR(queue_.TruncateDirtyFiles(result.end_offset));
+  if (result.truncated_bytes > 0) {
+    rt_.Trace(TraceEvent("StoreCommitLogTruncated", Severity::kWarn)
+                  .Detail("Offset", result.end_offset)
+                  .Detail("Bytes", result.truncated_bytes)
+                  .Detail("Reason", stop_reason));
+  }
+  RefreshLastModified();
+  return result;
+}
+
+void CommitLog::RefreshLastModified() {
+  // Java retains a segment by its mtime. The segment after a full one starts with the record
+  // whose put ended it, so that record's store time is when the full one was last written.
+  const auto& files = queue_.files();
+  for (size_t i = 0; i + 1 < files.size(); ++i) {
+    if (files[i]->last_modified_ms() != 0) continue;
+    int64_t ts = PickupStoreTimestamp(files[i + 1]->from(), kStoreTimestampReadBytes);
+    if (ts < 0) ts = PickupStoreTimestamp(files[i]->from(), kStoreTimestampReadBytes);
+    files[i]->set_last_modified_ms(std::max<int64_t>(ts, 0));
+  }
+}
+
+StatusOr<CommitLog::RecoverResult> CommitLog::RecoverNormally() {
+  const size_t n = queue_.files().size();
+  size_t index = n > limits::kRecoverNormallyFiles ? n - limits::kRecoverNormallyFiles : 0;
+  return RecoverFrom(index, config_.check_crc_on_recover);
+}
+
+StatusOr<CommitLog::RecoverResult> CommitLog::RecoverAbnormally(int64_t start_offset) {
+  const auto& files = queue_.files();
+  size_t index = 0;
+  for (size_t i = 0; i < files.size(); ++i) {
+    if (files[i]->from() <= start_offset) index = i;
+  }
+  return RecoverFrom(index, config_.check_crc_on_recover);
+}
+
+int64_t CommitLog::AbnormalRecoveryStartOffset(const StoreCheckpoint& checkpoint) const {
+  const auto& files = queue_.files();
+  if (files.empty()) return 0;
+  if (checkpoint.has_flush_points()) {
+    const int64_t p =
+        std::min(checkpoint.physic_flushed_offset(), checkpoint.logics_flushed_offset());
+    int64_t start = files.front()->from();
+    for (const auto& f : files) {
+      if (f->from() <= p) start = f->from();
+    }
+    return start;
+  }
+  // isMappedFileMatchedRecover, newest segment first.
+  const int64_t min_ts = checkpoint.GetMinTimestamp();
+  for (size_t i = files.size(); i-- > 0;) {
+    const MappedFile& mf = *files[i];
+    common::Bytes head(kStoreTimestampReadBytes);
+    auto n = mf.Read(0, head);
+    if (!n.ok() || *n < kStoreTimestampReadBytes) continue;
+    if (common::LoadI32(head.data() + common::kMagicCodePosition) != common::kMessageMagicCode) {
+      continue;
+    }
+    const int64_t ts = common::LoadI64(head.data() + StoreTimestampPosition(common::LoadI32(
+                                                         head.data() + common::kSysFlagPosition)));
+    if (ts != 0 && ts <= min_ts) return mf.from();
+  }
+  return files.front()->from();
+}
+
+// ---------------------------------------------------------------------------------------- put
+
+PutMessageStatus CommitLog::DiskErrorStatus(const Status& st, std::string_view what) {
+  rt_.Trace(TraceEvent("StorePutFailed", Severity::kWarn)
+                .Detail("Step", std::string(what))
+                .Detail("Error", st.ToString()));
+  // A full disk is what RocketMQ's disk-full flag reports (SERVICE_NOT_AVAILABLE); other I/O
+  // errors are UNKNOWN_ERROR (SYSTEM_ERROR to the client).
+  return st.code() == StatusCode::kNoSpace ? PutMessageStatus::kServiceNotAvailable
+                                           : PutMessageStatus::kUnknownError;
+}
+
+CommitLog::AppendOutcome CommitLog::AppendRecords(common::Bytes& records,
+                                                  const std::vector<size_t>& starts,
+                                                  const TopicQueueKey& key, int32_t tran_type,
+                                                  int64_t store_ts,
+                                                  const common::HostAddress& store_host) {
+  AppendOutcome out;
+  MappedFile* mf = queue_.last();
+  if (mf == nullptr || mf->IsFull()) {
+    auto created = queue_.GetLastMappedFile(0);
+    if (!created.ok()) {
+      rt_.Trace(TraceEvent("StoreCreateMappedFileFailed", Severity::kWarn)
+                    .Detail("Error", created.status().ToString()));
+      out.status = PutMessageStatus::kCreateMapedFileFailed;
+      return out;
+    }
+    mf = *created;
+  }
+  const int64_t total = static_cast<int64_t>(records.size());
+  if (total + common::kEndFileMinBlankLength > mf->RemainingBytes()) {
+    const common::Bytes blank =
+        common::EncodeBlankRecord(static_cast<int32_t>(mf->RemainingBytes()));
+    Status st = mf->AppendEndOfFile(blank);
+    if (!st.ok()) {
+      out.status = DiskErrorStatus(st, "blank");
+      return out;
+    }
+    mf->set_last_modified_ms(store_ts);
+    auto created = queue_.GetLastMappedFile(0);
+    if (!created.ok()) {
+      rt_.Trace(TraceEvent("StoreCreateMappedFileFailed", Severity::kWarn)
+                    .Detail("Error", created.status().ToString()));
+      out.status = PutMessageStatus::kCreateMapedFileFailed;
+      return out;
+    }
+    mf = *created;
+    RMQ_ASSERT(total + common::kEndFileMinBlankLength <= mf->RemainingBytes());
+  }
+  const int64_t wrote_offset = mf->from() + mf->wrote_position();
+  auto it = topic_queue_table_.find(key);
+  const int64_t queue_offset = it == topic_queue_table_.end() ? 0 : it->second;
+  const bool consumable = IsConsumable(tran_type);
+  std::string msg_ids;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    std::byte* p = records.data() + starts[i];
+    common::StoreI64(p + kQueueOffsetPos, consumable ? queue_offset + static_cast<int64_t>(i) : 0);
+    const int64_t phys = wrote_offset + static_cast<int64_t>(starts[i]);
+    common::StoreI64(p + kPhysicalOffsetPos, phys);
+    if (i > 0) msg_ids += ',';
+    msg_ids += common::CreateOffsetMessageId(store_host, phys);
+  }
+  Status st = mf->Append(records);
+  if (!st.ok()) {
+    out.status = DiskErrorStatus(st, "append");
+    return out;
+  }
+  mf->set_store_timestamp(store_ts);
+  mf->set_last_modified_ms(store_ts);
+  const int64_t n = static_cast<int64_t>(starts.size());
+  if (consumable) topic_queue_table_[key] = queue_offset + n;
+  out.status = PutMessageStatus::kPutOk;
+  out.result.wrote_offset = wrote_offset;
+  out.result.wrote_bytes = static_cast<int32_t>(total);
+  out.result.msg_id = std::move(msg_ids);
+  out.result.store_timestamp = store_ts;
+  out.result.logics_offset = consumable ? queue_offset : 0;
+  out.result.msg_num = static_cast<int32_t>(n);
+  if (on_appended_) on_appended_();
+  return out;
+}
+
+void CommitLog::PostResult(PutCallback cb, PutMessageResult result) {
+  rt_.executor().Post(guard_.Wrap(
+      [cb = std::move(cb), result = std::move(result)]() mutable { cb(std::move(result)); }));
+}
+
+void CommitLog::AsyncPutMessage(PutMessageRequest req, PutCallback cb) {
+  PutMessageResult fail;
+  const int64_t store_ts = ToUnixMillis(rt_.WallNow());
+  const int32_t tran_type = common::GetTransactionValue(req.sys_flag);
+  common::Message& msg = req.message;
+  int32_t queue_id = req.queue_id;
+  if (IsConsumable(tran_type)) {
+    auto level = msg.DelayTimeLevel();
+    if (!level.ok()) {
+      // Java's getDelayTimeLevel throws NumberFormatException here.
+      fail.status = PutMessageStatus::kMessageIllegal;
+      return PostResult(std::move(cb), fail);
+    }
+    if (*level > 0) {
+      int32_t l = *level;
+      if (l > max_delay_level()) {
+        l = max_delay_level();
+        msg.SetDelayTimeLevel(l);
+      }
+      msg.PutProperty(common::kPropertyRealTopic, msg.topic());
+      msg.PutProperty(common::kPropertyRealQueueId, std::to_string(queue_id));
+      msg.set_topic(std::string(common::kRmqSysScheduleTopic));
+      queue_id = l - 1;
+    }
+  }
+  // MessageExtEncoder.encode: properties, body and whole-record limits.
+  auto props = common::EncodeProperties(msg.properties());
+  if (!props.ok()) {
+    fail.status = PutMessageStatus::kMessageIllegal;
+    return PostResult(std::move(cb), fail);
+  }
+  if (props->size() > common::kPropertiesMaxBytes) {
+    fail.status = PutMessageStatus::kPropertiesSizeExceeded;
+    return PostResult(std::move(cb), fail);
+  }
+  const int32_t sys_flag = common::SysFlagWithHostBits(req.sys_flag, req.born_host, req.store_host);
+  const int64_t body_len = static_cast<int64_t>(msg.body().size());
+  const int64_t msg_len =
+      common::CalMsgLength(sys_flag, body_len, static_cast<int64_t>(msg.topic().size()),
+                           static_cast<int64_t>(props->size()));
+  if (body_len > config_.max_message_size ||
+      msg_len > int64_t{config_.max_message_size} + limits::kEncodeReserveBytes ||
+      msg_len + common::kEndFileMinBlankLength > config_.mapped_file_size_commit_log) {
+    fail.status = PutMessageStatus::kMessageIllegal;
+    return PostResult(std::move(cb), fail);
+  }
+  if (config_.flush_disk_type == FlushDiskType::kSyncFlush &&
+      group_commits_.size() >= limits::kGroupCommitRequestsMax) {
+    fail.status = PutMessageStatus::kOsPageCacheBusy;
+    return PostResult(std::move(cb), fail);
+  }
+  common::MessageExt ext;
+  const bool wait = msg.wait_store_msg_ok();
+  const std::string topic = msg.topic();
+  ext.message = std::move(msg);
+  ext.queue_id = queue_id;
+  ext.sys_flag = sys_flag;
+  ext.born_timestamp_ms = req.born_timestamp_ms;
+  ext.born_host = req.born_host;
+  ext.store_timestamp_ms = store_ts;
+  ext.store_host = req.store_host;
+  ext.reconsume_times = req.reconsume_times;
+  ext.prepared_transaction_offset = req.prepared_transaction_offset;
+  auto encoded = common::EncodeStoredMessage(ext);
+  if (!encoded.ok()) {
+    fail.status = PutMessageStatus::kMessageIllegal;
+    return PostResult(std::move(cb), fail);
+  }
+  AppendOutcome out = AppendRecords(*encoded, {0}, TopicQueueKey{topic, queue_id}, tran_type,
+                                    store_ts, req.store_host);
+  if (out.status != PutMessageStatus::kPutOk) {
+    fail.status = out.status;
+    return PostResult(std::move(cb), fail);
+  }
+  PutMessageResult result;
+  result.status = PutMessageStatus::kPutOk;
+  result.has_append_result = true;
+  result.append_result = std::move(out.result);
+  Complete(std::move(result), wait, std::move(cb));
+}
+
+void CommitLog::AsyncPutMessages(PutMessagesRequest req, PutCallback cb) {
+  PutMessageResult fail;
+  fail.status = PutMessageStatus::kMessageIllegal;
+  if (req.messages.empty() ||
+      common::GetTransactionValue(req.sys_flag) != common::kTransactionNotType) {
+    return PostResult(std::move(cb), fail);
+  }
+  const int64_t store_ts = ToUnixMillis(rt_.WallNow());
+  const int32_t sys_flag = common::SysFlagWithHostBits(req.sys_flag, req.born_host, req.store_host);
+  common::Bytes records;
+  std::vector<size_t> starts;
+  starts.reserve(req.messages.size());
+  for (common::Message& m : req.messages) {
+    auto level = m.DelayTimeLevel();
+    if (!level.ok() || *level > 0) return PostResult(std::move(cb), fail);
+    if (static_cast<int64_t>(m.body().size()) > config_.max_message_size) {
+      return PostResult(std::move(cb), fail);
+    }
+    common::MessageExt ext;
+    m.set_topic(req.topic);
+    ext.message = std::move(m);
+    ext.queue_id = req.queue_id;
+    ext.sys_flag = sys_flag;
+    ext.born_timestamp_ms = req.born_timestamp_ms;
+    ext.born_host = req.born_host;
+    ext.store_timestamp_ms = store_ts;
+    ext.store_host = req.store_host;
+    ext.reconsume_times = req.reconsume_times;
+    starts.push_back(records.size());
+    Status st = common::AppendStoredMessage(ext, &records);
+    if (!st.ok()) return PostResult(std::move(cb), fail);
+  }
+  if (static_cast<int64_t>(records.size()) + common::kEndFileMinBlankLength >
+      config_.mapped_file_size_commit_log) {
+    return PostResult(std::move(cb), fail);
+  }
+  if (config_.flush_disk_type == FlushDiskType::kSyncFlush &&
+      group_commits_.size() >= limits::kGroupCommitRequestsMax) {
+    fail.status = PutMessageStatus::kOsPageCacheBusy;
+    return PostResult(std::move(cb), fail);
+  }
+  AppendOutcome out = AppendRecords(records, starts, TopicQueueKey{req.topic, req.queue_id},
+                                    common::kTransactionNotType, store_ts, req.store_host);
+  if (out.status != PutMessageStatus::kPutOk) {
+    fail.status = out.status;
+    return PostResult(std::move(cb), fail);
+  }
+  PutMessageResult result;
+  result.status = PutMessageStatus::kPutOk;
+  result.has_append_result = true;
+  result.append_result = std::move(out.result);
+  Complete(std::move(result), req.wait_store_msg_ok, std::move(cb));
+}
+
+void CommitLog::Complete(PutMessageResult result, bool wait, PutCallback cb) {
+  // flushOKFuture.thenCombine(replicaOKFuture): a failed flush status, then a failed replica
+  // status, replace PUT_OK.
+  struct Join {
+    PutMessageResult result;
+    PutCallback cb;
+    int pending = 2;
+    PutMessageStatus flush = PutMessageStatus::kPutOk;
+    PutMessageStatus replica = PutMessageStatus::kPutOk;
+  };
+  auto join = std::make_shared<Join>();
+  join->result = std::move(result);
+  join->cb = std::move(cb);
+  const int64_t next_offset =
+      join->result.append_result.wrote_offset + join->result.append_result.wrote_bytes;
+  auto finish = [join] {
+    if (--join->pending > 0) return;
+    if (join->flush != PutMessageStatus::kPutOk) join->result.status = join->flush;
+    if (join->replica != PutMessageStatus::kPutOk) join->result.status = join->replica;
+    join->cb(std::move(join->result));
+  };
+  SubmitFlushRequest(next_offset, wait, [join, finish](PutMessageStatus s) {
+    join->flush = s;
+    finish();
+  });
+  SubmitReplicaRequest(next_offset, wait, [join, finish](PutMessageStatus s) {
+    join->replica = s;
+    finish();
+  });
+}
+
+void CommitLog::SubmitFlushRequest(int64_t next_offset, bool wait, StatusCallback done) {
+  if (config_.flush_disk_type == FlushDiskType::kSyncFlush) {
+    if (wait) {
+      const uint64_t id = ++last_group_commit_id_;
+      GroupCommitRequest& r = group_commits_[id];
+      r.done = std::move(done);
+      r.timer = rt_.executor().ScheduleAfter(config_.sync_flush_timeout, guard_.Wrap([this, id] {
+        CompleteGroupCommit(id, PutMessageStatus::kFlushDiskTimeout);
+      }));
+      queue_.FlushTo(next_offset, guard_.Wrap([this, id](const Status& st) {
+        CompleteGroupCommit(
+            id, st.ok() ? PutMessageStatus::kPutOk : PutMessageStatus::kFlushDiskTimeout);
+      }));
+      return;
+    }
+    queue_.Flush(0);
+  }
+  rt_.executor().Post(guard_.Wrap([done = std::move(done)] { done(PutMessageStatus::kPutOk); }));
+}
+
+void CommitLog::CompleteGroupCommit(uint64_t id, PutMessageStatus status) {
+  auto it = group_commits_.find(id);
+  if (it == group_commits_.end()) return;
+  GroupCommitRequest r = std::move(it->second);
+  group_commits_.erase(it);
+  rt_.executor().Cancel(r.timer);
+  if (status == PutMessageStatus::kFlushDiskTimeout) {
+    rt_.Trace(TraceEvent("StoreFlushDiskTimeout", Severity::kWarn)
+                  .Detail("FlushedWhere", queue_.flushed_where())
+                  .Detail("MaxOffset", queue_.GetMaxOffset()));
+  }
+  r.done(status);
+}
+
+void CommitLog::SubmitReplicaRequest(int64_t next_offset, bool wait, StatusCallback done) {
+  if (config_.broker_role == BrokerRole::kSyncMaster && wait) {
+    if (replica_hook_) {
+      replica_hook_(next_offset, config_.slave_timeout, std::move(done));
+      return;
+    }
+    rt_.executor().Post(
+        guard_.Wrap([done = std::move(done)] { done(PutMessageStatus::kSlaveNotAvailable); }));
+    return;
+  }
+  rt_.executor().Post(guard_.Wrap([done = std::move(done)] { done(PutMessageStatus::kPutOk); }));
+}
+
+// -------------------------------------------------------------------------------------- flush
+
+void CommitLog::Start() {
+  started_ = true;
+  last_thorough_flush_ = rt_.Now();
+  flush_timer_ = rt_.executor().ScheduleAfter(config_.flush_interval_commit_log,
+                                              guard_.Wrap([this] { FlushTick(); }));
+}
+
+void CommitLog::Shutdown() {
+  started_ = false;
+  if (flush_timer_.valid()) rt_.executor().Cancel(flush_timer_);
+  flush_timer_ = {};
+}
+
+void CommitLog::FlushTick() {
+  flush_timer_ = {};
+  if (!started_) return;
+  // SYNC_FLUSH flushes on every put; its tick (GroupCommitService flushes every 10 ms even
+  // without requests) only catches what is left, e.g. a range to rewrite after a failed fsync.
+  int least_pages = config_.flush_disk_type == FlushDiskType::kSyncFlush
+                        ? 0
+                        : config_.flush_commit_log_least_pages;
+  if (rt_.Now() >= last_thorough_flush_ + config_.flush_commit_log_thorough_interval) {
+    last_thorough_flush_ = rt_.Now();
+    least_pages = 0;
+  }
+  // FlushRealTimeService sleeps, then flushes, then sleeps again.
+  queue_.Flush(least_pages, guard_.Wrap([this](const Status&) {
+    if (!started_) return;
+    flush_timer_ = rt_.executor().ScheduleAfter(config_.flush_interval_commit_log,
+                                                guard_.Wrap([this] { FlushTick(); }));
+  }));
+}
+
+void CommitLog::FlushAll(std::function<void(const Status&)> done) {
+  queue_.FlushTo(queue_.GetMaxOffset(), std::move(done));
+}
+
+StatusOr<int> CommitLog::DeleteExpiredFile(Duration expired, int64_t now_ms,
+                                           bool clean_immediately) {
+  const auto& files = queue_.files();
+  size_t count = 0;
+  for (size_t i = 0; i + 1 < files.size(); ++i) {
+    const int64_t live_max = files[i]->last_modified_ms() + ToMillis(expired);
+    if (now_ms >= live_max || clean_immediately) {
+      ++count;
+      if (count >= static_cast<size_t>(limits::kDeleteFilesBatchMax)) break;
+    } else {
+      break;  // never delete files in the middle
+    }
+  }
+  if (count == 0) return 0;
+  RMQ_RETURN_IF_ERROR(queue_.DeleteFirstFiles(count));
+  rt_.Trace(TraceEvent("StoreCommitLogFilesDeleted")
+                .Detail("Files", count)
+                .Detail("MinOffset", GetMinOffset())
+                .Detail("Forcibly", clean_immediately));
+  return static_cast<int>(count);
+}
+
+}  // namespace rmqsim::store

@@ -28,7 +28,7 @@ async function main() {
     const key = `KEY-${i}`;
     const body = `hello rmqsim #${i}`;
     const msg = new Message(topic, tag, body);
-    msg.keys = [key];
+    msg.keys = [key];  // the setter joins an array with spaces; the getter returns the string
     const r = await producer.send(msg);
     if (r.sendStatus !== 'SEND_OK') fail(`send #${i}: status ${r.sendStatus}`);
     if (!r.msgId || sent.has(r.msgId)) fail(`send #${i}: bad or duplicate msgId ${r.msgId}`);
@@ -52,7 +52,8 @@ async function main() {
       if (!want) fail(`received unknown msgId ${msg.msgId}`);
       const body = msg.body.toString();
       if (msg.tags !== want.tag) fail(`${msg.msgId}: tag ${msg.tags} != ${want.tag}`);
-      if (!msg.keys || msg.keys[0] !== want.key) fail(`${msg.msgId}: keys ${msg.keys} != ${want.key}`);
+      const keys = String(msg.keys || '').split(' ').filter(Boolean);
+      if (keys.length !== 1 || keys[0] !== want.key) fail(`${msg.msgId}: keys '${msg.keys}' != ${want.key}`);
       if (body !== want.body) fail(`${msg.msgId}: body ${body} != ${want.body}`);
       received.set(msg.msgId, true);
       if (received.size === sent.size) resolve();

@@ -1,0 +1,316 @@
+#include "system/broker/broker.h"
+
+#include <algorithm>
+
+#include "system/common/checksum.h"
+#include "system/common/perm_name.h"
+#include "system/common/register_broker_body.h"
+#include "system/common/topic_validator.h"
+
+namespace rmqsim::broker {
+
+using remoting::RemotingCommand;
+using remoting::RequestCode;
+using remoting::Responder;
+using remoting::ResponseCode;
+
+namespace {
+// <storePathRootDir>/config/<name>, next to consumerOffset.json.
+std::string ConfigPath(const store::MessageStoreConfig& c, const std::string& name) {
+  std::string offsets = c.ConsumerOffsetPath();
+  size_t slash = offsets.rfind('/');
+  return (slash == std::string::npos ? std::string() : offsets.substr(0, slash + 1)) + name;
+}
+}  // namespace
+
+Broker::Broker(Runtime& rt, BrokerConfig config, store::MessageStoreConfig store_config)
+    : rt_(rt),
+      config_(std::move(config)),
+      store_config_(std::move(store_config)),
+      groups_(config_.auto_create_subscription_group) {
+  store_ = std::make_unique<store::DefaultMessageStore>(rt_, store_config_);
+  store::ConsumerOffsetManagerOptions offset_options;
+  offset_options.config_file_path = store_config_.ConsumerOffsetPath();
+  offset_options.flush_consumer_offset_interval = config_.flush_consumer_offset_interval;
+  offsets_ = std::make_unique<store::ConsumerOffsetManager>(rt_, offset_options);
+  topics_ =
+      std::make_unique<TopicConfigManager>(rt_, config_, ConfigPath(store_config_, "topics.json"));
+  schedule_ = std::make_unique<ScheduleMessageService>(
+      rt_, *store_, ConfigPath(store_config_, "delayOffset.json"),
+      config_.flush_delay_offset_interval);
+  hold_ = std::make_unique<PullRequestHoldService>(
+      rt_,
+      config_.long_polling_enable ? config_.long_polling_check_interval
+                                  : config_.short_polling_time,
+      [this](const std::string& topic, int32_t queue_id) {
+        return store_->GetMaxOffsetInQueue(topic, queue_id);
+      },
+      [this](PullRequest r) { RerunPull(std::move(r)); });
+  remoting::RemotingServerOptions server_options;
+  server_options.listen = Address{config_.BindHost(), config_.listen_port};
+  server_options.unknown_code_policy = remoting::UnknownCodePolicy::kRespondNotSupported;
+  server_options.channel_idle_timeout = config_.channel_idle_timeout;
+  server_ = std::make_unique<remoting::RemotingServer>(rt_, server_options);
+  outer_ = std::make_unique<remoting::RemotingClient>(rt_);
+}
+
+Broker::~Broker() {
+  rt_.executor().Cancel(register_timer_);
+  rt_.executor().Cancel(client_scan_timer_);
+}
+
+Status Broker::Start() {
+  RMQ_RETURN_IF_ERROR(config_.Validate());
+  if (config_.broker_id != 0 || store_config_.broker_role == store::BrokerRole::kSlave) {
+    return UnimplementedError(
+        "only a master (brokerId 0, ASYNC_MASTER or SYNC_MASTER) is "
+        "modelled; slaves come with HA");
+  }
+  // BrokerController.initialize: topics, consumer offsets, (subscription groups), store.
+  RMQ_RETURN_IF_ERROR(topics_->Load());
+  RMQ_RETURN_IF_ERROR(offsets_->Load());
+  RMQ_RETURN_IF_ERROR(schedule_->Load());
+  RMQ_RETURN_IF_ERROR(store_->Start());
+  store_->AddDispatchListener(guard_.Wrap(
+      [this](const std::string& topic, int32_t queue_id, int64_t queue_offset, int64_t tags_code) {
+        // NotifyMessageArrivingListener: the queue's max offset is now queue_offset + 1.
+        if (config_.long_polling_enable) {
+          hold_->NotifyMessageArriving(topic, queue_id, queue_offset + 1, tags_code);
+        }
+        if (topic == common::kRmqSysScheduleTopic) schedule_->OnDispatch(queue_id, tags_code);
+      }));
+  RegisterProcessors();
+  server_->AddCloseListener(guard_.Wrap([this](const std::shared_ptr<remoting::RemotingChannel>& ch,
+                                               const Status&) { OnChannelClosed(ch); }));
+  RMQ_RETURN_IF_ERROR(server_->Start());
+  broker_addr_ = config_.BrokerAddr(server_->address().port);
+  auto host = common::HostAddress::Parse(broker_addr_);
+  if (!host.ok()) return host.status();
+  store_host_ = *host;
+  topics_->set_change_listener([this](const common::TopicConfig&) {
+    if (started_ && !stopping_) RegisterBrokerAll();
+  });
+  offsets_->Start();
+  hold_->Start();
+  schedule_->Start();
+  started_ = true;
+  rt_.Trace(TraceEvent("BrokerStarted")
+                .Detail("BrokerName", config_.broker_name)
+                .Detail("BrokerId", config_.broker_id)
+                .Detail("Cluster", config_.broker_cluster_name)
+                .Detail("Address", broker_addr_)
+                .Detail("Role", std::string(store::BrokerRoleName(store_config_.broker_role)))
+                .Detail("FlushDiskType",
+                        std::string(store::FlushDiskTypeName(store_config_.flush_disk_type)))
+                .Detail("Namesrvs", static_cast<uint64_t>(config_.namesrv_addrs.size()))
+                .Detail("Topics", static_cast<uint64_t>(topics_->table().size())));
+  // BrokerController.start: register now, then every period starting after 10 s.
+  RegisterBrokerAll();
+  ScheduleRegister(config_.register_first_delay);
+  ScheduleClientScan(config_.client_scan_interval);
+  return Status::Ok();
+}
+
+void Broker::ScheduleRegister(Duration delay) {
+  register_timer_ = rt_.executor().ScheduleAfter(delay, guard_.Wrap([this] {
+    if (stopping_) return;
+    RegisterBrokerAll();
+    Duration period =
+        std::clamp<Duration>(config_.register_name_server_period, seconds(10), seconds(60));
+    ScheduleRegister(period);
+  }));
+}
+
+void Broker::RegisterBrokerAll() {
+  common::RegisterBrokerBody body;
+  body.topic_config_serialize_wrapper = topics_->Wrapper();
+  // If the broker is not both readable and writeable, every topic carries its permission.
+  if (!common::IsWriteable(config_.broker_permission) ||
+      !common::IsReadable(config_.broker_permission)) {
+    for (auto& [name, c] : body.topic_config_serialize_wrapper.topic_config_table) {
+      c.perm = config_.broker_permission;
+    }
+  }
+  std::string encoded = common::EncodeRegisterBrokerBody(body);
+  const int64_t counter = body.topic_config_serialize_wrapper.data_version.counter;
+  for (const Address& ns : config_.namesrv_addrs) {
+    auto req = RemotingCommand::CreateRequest(RequestCode::REGISTER_BROKER);
+    req.SetExtField("brokerName", config_.broker_name);
+    req.SetExtField("brokerAddr", broker_addr_);
+    req.SetExtField("clusterName", config_.broker_cluster_name);
+    req.SetExtField("haServerAddr", config_.HaServerAddr());
+    req.SetExtFieldInt("brokerId", config_.broker_id);
+    req.SetExtFieldBool("compressed", false);
+    req.body = encoded;
+    req.SetExtFieldInt("bodyCrc32", common::Crc32Masked(common::AsByteSpan(req.body)));
+    outer_->Invoke(ns, std::move(req), config_.register_broker_timeout,
+                   guard_.Wrap([this, ns, counter](StatusOr<RemotingCommand> r) {
+                     bool ok = r.ok() && r->code == ResponseCode::SUCCESS;
+                     ok ? ++registrations_ok_ : ++registrations_failed_;
+                     TraceEvent e("BrokerRegisterResult", ok ? Severity::kInfo : Severity::kWarn);
+                     e.Detail("Namesrv", ns.ToString()).Detail("Ok", ok).Detail("Counter", counter);
+                     if (!r.ok()) {
+                       e.Detail("Error", r.status().ToString());
+                     } else if (!ok) {
+                       e.Detail("Code", r->code).Detail("Remark", r->remark.value_or(""));
+                     }
+                     rt_.Trace(std::move(e));
+                   }));
+  }
+}
+
+void Broker::ScheduleClientScan(Duration delay) {
+  client_scan_timer_ = rt_.executor().ScheduleAfter(delay, guard_.Wrap([this] {
+    if (stopping_) return;
+    ScanNotActiveChannels();
+    ScheduleClientScan(config_.client_scan_interval);
+  }));
+}
+
+void Broker::ScanNotActiveChannels() {
+  const MonoTime now = rt_.Now();
+  auto expired = consumers_.ScanNotActiveChannel(now, config_.channel_expired_timeout);
+  auto expired_producers = producers_.ScanNotActiveChannel(now, config_.channel_expired_timeout);
+  expired.insert(expired.end(), expired_producers.begin(), expired_producers.end());
+  for (auto& e : expired) {
+    rt_.Trace(TraceEvent("BrokerClientRemoved")
+                  .Detail("Group", e.group)
+                  .Detail("ClientId", e.info.client_id)
+                  .Detail("Kind", e.consumer ? "consumer" : "producer")
+                  .Detail("Reason", "expired")
+                  .Detail("Remote", e.info.channel->remote_address().ToString())
+                  .Detail("SilentMs", ToMillis(now - e.info.last_update)));
+    e.info.channel->Close(TimeoutError("client channel expired: no heartbeat"));
+  }
+}
+
+void Broker::OnChannelClosed(const std::shared_ptr<remoting::RemotingChannel>& channel) {
+  // ClientHousekeepingService.onChannelClose: forget the channel's clients at once.
+  producers_.DoChannelCloseEvent(channel->id());
+  for (const auto& group : consumers_.DoChannelCloseEvent(channel->id())) {
+    rt_.Trace(TraceEvent("BrokerClientRemoved")
+                  .Detail("Group", group)
+                  .Detail("Kind", "consumer")
+                  .Detail("Reason", "channel closed")
+                  .Detail("Remote", channel->remote_address().ToString()));
+  }
+}
+
+void Broker::NotifyConsumerIdsChanged(
+    const std::string& group,
+    const std::vector<std::shared_ptr<remoting::RemotingChannel>>& channels) {
+  if (!config_.notify_consumer_ids_changed_enable || stopping_) return;
+  for (const auto& ch : channels) {
+    auto req = RemotingCommand::CreateRequest(RequestCode::NOTIFY_CONSUMER_IDS_CHANGED,
+                                              {{"consumerGroup", group}});
+    (void)ch->InvokeOneway(std::move(req));
+  }
+  rt_.Trace(TraceEvent("BrokerConsumerIdsChanged")
+                .Detail("Group", group)
+                .Detail("Notified", static_cast<uint64_t>(channels.size())));
+}
+
+void Broker::RegisterProcessors() {
+  consumers_.set_change_listener(
+      [this](const std::string& group,
+             const std::vector<std::shared_ptr<remoting::RemotingChannel>>& channels) {
+        NotifyConsumerIdsChanged(group, channels);
+      });
+  auto add = [this](int32_t code, std::function<Reply(const Command&, Responder)> fn) {
+    server_->RegisterProcessor(code, [this, fn](Command req, Responder responder) -> Reply {
+      if (stopping_) {
+        return req.CreateResponse(ResponseCode::SYSTEM_BUSY, "the broker is shutting down");
+      }
+      return fn(req, std::move(responder));
+    });
+  };
+  for (int32_t code : {RequestCode::SEND_MESSAGE, RequestCode::SEND_MESSAGE_V2}) {
+    add(code, [this](const Command& r, Responder resp) { return ProcessSend(r, resp); });
+  }
+  add(RequestCode::SEND_BATCH_MESSAGE,
+      [this](const Command& r, Responder resp) { return ProcessSendBatch(r, resp); });
+  add(RequestCode::CONSUMER_SEND_MSG_BACK,
+      [this](const Command& r, Responder resp) { return ProcessConsumerSendMsgBack(r, resp); });
+  add(RequestCode::PULL_MESSAGE,
+      [this](const Command& r, Responder resp) { return ProcessPull(r, resp, true); });
+  add(RequestCode::HEART_BEAT,
+      [this](const Command& r, Responder resp) { return ProcessHeartbeat(r, resp); });
+  add(RequestCode::UNREGISTER_CLIENT,
+      [this](const Command& r, Responder resp) { return ProcessUnregisterClient(r, resp); });
+  add(RequestCode::GET_CONSUMER_LIST_BY_GROUP,
+      [this](const Command& r, Responder) { return ProcessGetConsumerList(r); });
+  add(RequestCode::QUERY_CONSUMER_OFFSET,
+      [this](const Command& r, Responder) { return ProcessQueryConsumerOffset(r); });
+  add(RequestCode::UPDATE_CONSUMER_OFFSET,
+      [this](const Command& r, Responder resp) { return ProcessUpdateConsumerOffset(r, resp); });
+  for (int32_t code :
+       {RequestCode::GET_MAX_OFFSET, RequestCode::GET_MIN_OFFSET,
+        RequestCode::SEARCH_OFFSET_BY_TIMESTAMP, RequestCode::GET_EARLIEST_MSG_STORETIME}) {
+    add(code, [this](const Command& r, Responder) { return ProcessOffsetQuery(r); });
+  }
+  add(RequestCode::UPDATE_AND_CREATE_TOPIC,
+      [this](const Command& r, Responder) { return ProcessUpdateAndCreateTopic(r); });
+  add(RequestCode::GET_ALL_TOPIC_CONFIG,
+      [this](const Command& r, Responder) { return ProcessGetAllTopicConfig(r); });
+  add(RequestCode::VIEW_MESSAGE_BY_ID,
+      [this](const Command& r, Responder) { return ProcessViewMessageById(r); });
+}
+
+void Broker::Stop(std::function<void()> done) {
+  if (stopping_) {
+    done();
+    return;
+  }
+  stopping_ = true;
+  scope_.Spawn(StopTask(std::move(done)));
+}
+
+Task<void> Broker::StopTask(std::function<void()> done) {
+  rt_.executor().Cancel(register_timer_);
+  rt_.executor().Cancel(client_scan_timer_);
+  hold_->Shutdown();
+  // unregisterBrokerAll: every name server in parallel, each bounded by the register timeout.
+  if (started_ && !config_.namesrv_addrs.empty()) {
+    co_await AwaitCallback<bool>(rt_.executor(), [this](std::function<void(bool)> all_done) {
+      auto left = std::make_shared<size_t>(config_.namesrv_addrs.size());
+      for (const Address& ns : config_.namesrv_addrs) {
+        auto req = RemotingCommand::CreateRequest(RequestCode::UNREGISTER_BROKER);
+        req.SetExtField("brokerName", config_.broker_name);
+        req.SetExtField("brokerAddr", broker_addr_);
+        req.SetExtField("clusterName", config_.broker_cluster_name);
+        req.SetExtFieldInt("brokerId", config_.broker_id);
+        outer_->Invoke(
+            ns, std::move(req), config_.register_broker_timeout,
+            [this, ns, left, all_done](StatusOr<RemotingCommand> r) {
+              bool ok = r.ok() && r->code == ResponseCode::SUCCESS;
+              rt_.Trace(TraceEvent("BrokerUnregistered", ok ? Severity::kInfo : Severity::kWarn)
+                            .Detail("Namesrv", ns.ToString())
+                            .Detail("Ok", ok));
+              if (--*left == 0) all_done(true);
+            });
+      }
+    });
+  }
+  server_->Shutdown();
+  outer_->Shutdown();
+  Status offsets = co_await AwaitCallback<Status>(
+      rt_.executor(), [this](std::function<void(Status)> cb) { offsets_->Shutdown(cb); });
+  Status delay = co_await AwaitCallback<Status>(
+      rt_.executor(), [this](std::function<void(Status)> cb) { schedule_->Shutdown(cb); });
+  Status topics = co_await AwaitCallback<Status>(
+      rt_.executor(), [this](std::function<void(Status)> cb) { topics_->Persist(cb); });
+  Status store = Status::Ok();
+  if (store_->started()) {
+    store = co_await AwaitCallback<Status>(
+        rt_.executor(), [this](std::function<void(Status)> cb) { store_->Shutdown(cb); });
+  }
+  rt_.Trace(TraceEvent("BrokerStopped")
+                .Detail("BrokerName", config_.broker_name)
+                .Detail("Offsets", offsets.ToString())
+                .Detail("DelayOffsets", delay.ToString())
+                .Detail("Topics", topics.ToString())
+                .Detail("Store", store.ToString()));
+  done();
+}
+
+}  // namespace rmqsim::broker

@@ -1,0 +1,81 @@
+#include "system/broker/pull_request_hold_service.h"
+
+namespace rmqsim::broker {
+
+PullRequestHoldService::PullRequestHoldService(Runtime& rt, Duration check_interval,
+                                               MaxOffsetFn max_offset, Rerun rerun)
+    : rt_(rt),
+      check_interval_(check_interval),
+      max_offset_(std::move(max_offset)),
+      rerun_(std::move(rerun)) {}
+
+PullRequestHoldService::~PullRequestHoldService() {
+  rt_.executor().Cancel(timer_);
+}
+
+void PullRequestHoldService::Start() {
+  running_ = true;
+  ScheduleCheck();
+}
+
+void PullRequestHoldService::Shutdown() {
+  running_ = false;
+  rt_.executor().Cancel(timer_);
+  table_.clear();  // held requests are dropped; their callers time out or see the channel close
+}
+
+void PullRequestHoldService::ScheduleCheck() {
+  timer_ = rt_.executor().ScheduleAfter(check_interval_, guard_.Wrap([this] {
+    CheckHoldRequest();
+    if (running_) ScheduleCheck();
+  }));
+}
+
+size_t PullRequestHoldService::held() const {
+  size_t n = 0;
+  for (const auto& [key, list] : table_) n += list.size();
+  return n;
+}
+
+void PullRequestHoldService::SuspendPullRequest(const std::string& topic, int32_t queue_id,
+                                                PullRequest request) {
+  table_[{topic, queue_id}].push_back(std::move(request));
+}
+
+void PullRequestHoldService::CheckHoldRequest() {
+  std::vector<std::pair<std::string, int32_t>> keys;
+  for (const auto& [key, list] : table_) keys.push_back(key);
+  for (const auto& [topic, queue_id] : keys) {
+    NotifyMessageArriving(topic, queue_id, max_offset_(topic, queue_id), std::nullopt);
+  }
+}
+
+void PullRequestHoldService::NotifyMessageArriving(const std::string& topic, int32_t queue_id,
+                                                   int64_t max_offset,
+                                                   std::optional<int64_t> tags_code) {
+  auto it = table_.find({topic, queue_id});
+  if (it == table_.end()) return;
+  std::vector<PullRequest> requests = std::move(it->second);
+  table_.erase(it);
+  std::vector<PullRequest> replay;
+  const MonoTime now = rt_.Now();
+  for (auto& r : requests) {
+    int64_t newest = max_offset;
+    if (newest <= r.pull_from_offset) newest = max_offset_(topic, queue_id);
+    bool wake = false;
+    if (newest > r.pull_from_offset && r.filter.IsMatchedByConsumeQueue(tags_code)) wake = true;
+    if (!wake && now >= r.suspend_time + r.timeout) wake = true;
+    if (!wake) {
+      replay.push_back(std::move(r));
+      continue;
+    }
+    rt_.executor().Post(
+        guard_.Wrap([this, req = std::move(r)]() mutable { rerun_(std::move(req)); }));
+  }
+  if (!replay.empty()) {
+    auto& list = table_[{topic, queue_id}];
+    for (auto& r : replay) list.push_back(std::move(r));
+  }
+}
+
+}  // namespace rmqsim::broker

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <string>
 
+#include "scenarios/runner/cluster.h"
 #include "scenarios/runner/demo.h"
 
 namespace {
@@ -52,6 +53,33 @@ int RunDemoCommand(rmqsim::scenarios::DemoOptions o, const std::string& chaos,
   return r.ok() ? 0 : 1;
 }
 
+int RunClusterCommand(rmqsim::scenarios::ClusterOptions o, const std::string& chaos,
+                      const std::string& quiet, bool digest_only) {
+  o.chaos = DurationFlag("chaos", chaos);
+  o.quiet = DurationFlag("quiet", quiet);
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%g", o.rate_per_producer);
+  o.replay_command = "rmqsim cluster --seed " + std::to_string(o.seed) + " --chaos " + chaos +
+                     " --quiet " + quiet + " --brokers " + std::to_string(o.brokers) +
+                     " --producers " + std::to_string(o.producers) + " --rate " + rate +
+                     " --consumers " + std::to_string(o.consumers) +
+                     (o.sync_flush ? "" : " --async-flush") + (o.faults ? "" : " --no-faults") +
+                     (o.buggify ? " --buggify" : "");
+  auto wall_start = std::chrono::steady_clock::now();
+  rmqsim::scenarios::ClusterResult r = rmqsim::scenarios::RunCluster(o);
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (digest_only) {
+    std::printf("%016" PRIx64 "\n", r.digest);
+    return r.ok() ? 0 : 1;
+  }
+  std::fputs(rmqsim::scenarios::FormatClusterSummary(r, o).c_str(), stdout);
+  double sim_s = static_cast<double>(r.simulated.count()) / 1e9;
+  std::printf("  speed          %.2fs wall, %.0fx real time, %.2fM events/s, peak RSS %.1f MiB\n",
+              wall, wall > 0 ? sim_s / wall : 0.0,
+              wall > 0 ? static_cast<double>(r.events) / wall / 1e6 : 0.0, PeakRssMiB());
+  return r.ok() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -72,7 +100,33 @@ int main(int argc, char** argv) {
   d->add_flag("--trace", demo.trace_to_stderr, "Print every trace event to stderr");
   d->add_flag("--digest-only", digest_only, "Print only the trace digest");
 
+  rmqsim::scenarios::ClusterOptions cluster;
+  std::string cchaos = "30m", cquiet = "3m";
+  bool cno_faults = false, casync = false, cdigest_only = false;
+  auto* c = app.add_subcommand(
+      "cluster", "Run a simulated RocketMQ cluster under the random nemesis and check delivery");
+  c->add_option("--seed", cluster.seed, "World seed (the same seed gives the same run)");
+  c->add_option("--chaos", cchaos, "Length of the fault phase (e.g. 10m, 1h)");
+  c->add_option("--quiet", cquiet, "Length of the healed phase (consumers must catch up)");
+  c->add_option("--namesrvs", cluster.namesrvs, "Name servers")->check(CLI::Range(1, 8));
+  c->add_option("--brokers", cluster.brokers, "Broker groups (masters)")->check(CLI::Range(1, 16));
+  c->add_option("--producers", cluster.producers, "Producer processes")->check(CLI::Range(1, 64));
+  c->add_option("--rate", cluster.rate_per_producer, "Messages per second per producer")
+      ->check(CLI::Range(0.01, 100000.0));
+  c->add_option("--consumers", cluster.consumers, "Push consumers in the group")
+      ->check(CLI::Range(1, 64));
+  c->add_flag("--async-flush", casync, "Brokers use ASYNC_FLUSH (power loss may lose messages)");
+  c->add_flag("--no-faults", cno_faults, "Run without the nemesis");
+  c->add_flag("--buggify", cluster.buggify, "Enable BUGGIFY sites");
+  c->add_flag("--trace", cluster.trace_to_stderr, "Print every trace event to stderr");
+  c->add_flag("--digest-only", cdigest_only, "Print only the trace digest");
+
   CLI11_PARSE(app, argc, argv);
+  if (c->parsed()) {
+    cluster.faults = !cno_faults;
+    cluster.sync_flush = !casync;
+    return RunClusterCommand(cluster, cchaos, cquiet, cdigest_only);
+  }
   if (d->parsed()) {
     demo.faults = !no_faults;
     return RunDemoCommand(demo, chaos, quiet, digest_only);

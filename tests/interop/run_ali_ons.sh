@@ -69,3 +69,14 @@ if ! NAMESRV_ADDR="127.0.0.1:$ns_port" TOPIC=TopicTest COUNT="${COUNT:-1000}" \
   echo "--- rmq-broker log"; tail -n 100 "$work/broker.log"
   exit 1
 fi
+
+# And our own client in real mode against the same servers (rmq-admin send / consume).
+NAMESRV_ADDR="127.0.0.1:$ns_port" "$build/system/node/rmq-admin" sendMessage -t TopicTest \
+  --tags TagR --keys KR -c 10 >"$work/send.out"
+NAMESRV_ADDR="127.0.0.1:$ns_port" "$build/system/node/rmq-admin" consumeMessage -t TopicTest \
+  -g rmq_admin_check -c 1010 --timeout 60s >"$work/consume.out"
+got=$(grep -c '^MessageExt' "$work/consume.out")
+if [ "$got" -lt 1010 ]; then
+  echo "interop: rmq-admin consumed $got of 1010 messages"; exit 1
+fi
+echo "rmq-admin: sent 10 and consumed all 1010 messages of TopicTest"

@@ -4,6 +4,10 @@
 //   rmq-admin topicRoute  -n 127.0.0.1:9876 -t TopicTest
 //   rmq-admin clusterList -n 127.0.0.1:9876
 //   rmq-admin topicList   -n 127.0.0.1:9876
+//   rmq-admin sendMessage -n 127.0.0.1:9876 -t TopicTest [--tags TagA] [--keys K] [-c 10] [--body text]
+//   rmq-admin consumeMessage -n 127.0.0.1:9876 -t TopicTest [-g group] [-c 10] [--timeout 30s]
+//
+// -n defaults to the NAMESRV_ADDR environment variable, then 127.0.0.1:9876.
 //
 // Exit status: 0 on success, 1 when the server answered with an error, 2 on bad usage or when
 // no server answered.
@@ -11,7 +15,12 @@
 #include <cstdio>
 #include <optional>
 
+#include <cstdlib>
+
 #include "sim/asio/asio_runtime.h"
+#include "system/client/default_mq_producer.h"
+#include "system/client/default_mq_push_consumer.h"
+#include "system/common/byte_buffer.h"
 #include "system/common/route_data.h"
 #include "system/remoting/remoting_client.h"
 
@@ -53,6 +62,33 @@ int Report(const rmqsim::StatusOr<RemotingCommand>& r) {
   return 0;
 }
 
+using rmqsim::Task;
+
+// Spawned on the runtime: sends `count` messages and records the outcome.
+Task<void> SendAll(rmqsim::client::DefaultMQProducer* producer, std::string topic, std::string tags,
+                   std::string keys, std::string body, int count, int* failures, bool* done) {
+  for (int i = 0; i < count; ++i) {
+    rmqsim::common::Message msg(topic, rmqsim::common::BytesFromString(
+                                           count > 1 ? body + " #" + std::to_string(i) : body));
+    if (!tags.empty()) msg.SetTags(tags);
+    if (!keys.empty()) msg.SetKeys(keys);
+    auto r = co_await producer->Send(std::move(msg));
+    if (r.ok()) {
+      std::printf("SendResult [sendStatus=%s, msgId=%s, offsetMsgId=%s, queue=%s:%d, "
+                  "queueOffset=%lld]\n",
+                  std::string(rmqsim::client::SendStatusName(r->send_status)).c_str(),
+                  r->msg_id.c_str(), r->offset_msg_id.c_str(),
+                  r->message_queue.broker_name.c_str(), r->message_queue.queue_id,
+                  static_cast<long long>(r->queue_offset));
+    } else {
+      ++*failures;
+      std::fprintf(stderr, "rmq-admin: send failed: %s\n", r.status().ToString().c_str());
+    }
+  }
+  co_await producer->Shutdown();
+  *done = true;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,9 +110,77 @@ int main(int argc, char** argv) {
   cluster->add_option("-n,--namesrvAddr", namesrv);
   auto* topics = app.add_subcommand("topicList", "List the topics the name server knows");
   topics->add_option("-n,--namesrvAddr", namesrv);
+  std::string tags, keys, body = "Hello RocketMQ", group = "rmq_admin_consumer", timeout = "30s";
+  int count = 1;
+  auto* send = app.add_subcommand("sendMessage", "Send messages with the rmqsim producer");
+  send->add_option("-n,--namesrvAddr", namesrv);
+  send->add_option("-t,--topic", topic)->required();
+  send->add_option("--tags", tags);
+  send->add_option("--keys", keys);
+  send->add_option("--body", body);
+  send->add_option("-c,--count", count)->check(CLI::Range(1, 1000000));
+  auto* consume = app.add_subcommand("consumeMessage",
+                                     "Consume messages with a push consumer and print them");
+  consume->add_option("-n,--namesrvAddr", namesrv);
+  consume->add_option("-t,--topic", topic)->required();
+  consume->add_option("-g,--group", group);
+  consume->add_option("-c,--count", count, "Stop after this many messages")
+      ->check(CLI::Range(1, 1000000));
+  consume->add_option("--timeout", timeout, "Give up after this long (e.g. 30s)");
+  if (const char* env = std::getenv("NAMESRV_ADDR"); env != nullptr && *env != '\0') {
+    namesrv = env;
+  }
   CLI11_PARSE(app, argc, argv);
 
   rmqsim::real::AsioRuntime rt({.node_name = "admin", .trace_to_stderr = false});
+  if (send->parsed() || consume->parsed()) {
+    rmqsim::client::ClientConfig cc;
+    cc.namesrv_addr = namesrv;
+    rmqsim::client::MQClientInstance instance(rt, cc);
+    if (send->parsed()) {
+      rmqsim::client::DefaultMQProducer producer(
+          instance, rmqsim::client::ProducerConfig{.producer_group = "rmq_admin_producer"});
+      if (auto st = producer.Start(); !st.ok()) return Fail(st.ToString());
+      int failures = 0;
+      bool done = false;
+      rmqsim::TaskScope scope;
+      scope.Spawn(SendAll(&producer, topic, tags, keys, body, count, &failures, &done));
+      rt.RunUntil([&] { return done; }, rmqsim::seconds(60 + count / 10));
+      return done && failures == 0 ? 0 : 1;
+    }
+    auto wait = rmqsim::ParseDuration(timeout);
+    if (!wait.ok()) return Fail("--timeout: " + wait.status().message());
+    rmqsim::client::DefaultMQPushConsumer consumer(
+        instance, rmqsim::client::PushConsumerConfig{
+                      .consumer_group = group,
+                      .consume_from_where = rmqsim::common::ConsumeFromWhere::kConsumeFromFirstOffset});
+    if (auto st = consumer.Subscribe(topic, "*"); !st.ok()) return Fail(st.ToString());
+    int received = 0;
+    consumer.RegisterMessageListener([&received](const std::vector<rmqsim::common::MessageExt>& msgs,
+                                                 rmqsim::client::ConsumeConcurrentlyContext&) {
+      for (const auto& m : msgs) {
+        ++received;
+        std::printf("MessageExt [queueId=%d, queueOffset=%lld, msgId=%s, tags=%s, keys=%s, "
+                    "body=%s]\n",
+                    m.queue_id, static_cast<long long>(m.queue_offset),
+                    m.message.unique_key().c_str(), m.message.tags().c_str(),
+                    m.message.keys().c_str(),
+                    rmqsim::common::StringFromBytes(m.message.body()).c_str());
+      }
+      return rmqsim::client::ConsumeConcurrentlyStatus::CONSUME_SUCCESS;
+    });
+    if (auto st = consumer.Start(); !st.ok()) return Fail(st.ToString());
+    bool got_all = rt.RunUntil([&] { return received >= count; }, *wait);
+    bool stopped = false;
+    rmqsim::TaskScope scope;
+    auto stop = [](rmqsim::client::DefaultMQPushConsumer* c, bool* flag) -> Task<void> {
+      co_await c->Shutdown();
+      *flag = true;
+    };
+    scope.Spawn(stop(&consumer, &stopped));
+    rt.RunUntil([&] { return stopped; }, rmqsim::seconds(10));
+    return got_all ? 0 : 1;
+  }
   rmqsim::remoting::RemotingClient client(rt);
 
   if (update->parsed()) {

@@ -62,12 +62,10 @@ SimNetwork::SimNetwork(World& world, NetworkConfig config, uint64_t seed)
 SimNetwork::~SimNetwork() = default;
 
 SimNetwork::Conn* SimNetwork::Find(uint64_t conn) {
-  auto it = index_.find(conn);
-  return it == index_.end() ? nullptr : it->second;
+  return conn < by_id_.size() ? by_id_[conn] : nullptr;
 }
 const SimNetwork::Conn* SimNetwork::Find(uint64_t conn) const {
-  auto it = index_.find(conn);
-  return it == index_.end() ? nullptr : it->second;
+  return conn < by_id_.size() ? by_id_[conn] : nullptr;
 }
 
 SimNetwork::LinkState& SimNetwork::Link(MachineId from, MachineId to) {
@@ -189,7 +187,8 @@ void SimNetwork::Connect(Owner owner, MachineId machine, const Address& address,
     const ListenerState& ls = it->second.second;
     uint64_t id = ++next_conn_id_;
     Conn& c = conns_[id];
-    index_.emplace(id, &c);
+    if (by_id_.size() <= id) by_id_.resize(id + 1, nullptr);
+    by_id_[id] = &c;
     c.id = id;
     c.link[0] = &Link(machine, to);
     c.link[1] = &Link(to, machine);
@@ -572,7 +571,7 @@ void SimNetwork::MaybeErase(uint64_t conn) {
     }
     if (c->ep[s].delivery_posted) return;
   }
-  index_.erase(conn);
+  by_id_[conn] = nullptr;
   conns_.erase(conn);
 }
 

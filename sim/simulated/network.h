@@ -24,7 +24,6 @@
 #include <map>
 #include <memory>
 #include <set>
-#include <unordered_map>
 #include <span>
 #include <string>
 #include <utility>
@@ -171,7 +170,8 @@ class SimNetwork {
   uint64_t next_conn_id_ = 0;
   uint64_t next_listener_id_ = 0;
   std::map<uint64_t, Conn> conns_;  // ordered by id: heal and kill walk them deterministically
-  std::unordered_map<uint64_t, Conn*> index_;  // lookups only (never iterated)
+  // Lookup by id (ids are allocated in order from 1): one pointer per connection ever opened.
+  std::vector<Conn*> by_id_;
   std::map<PortKey, std::pair<uint64_t, ListenerState>> listeners_;
   std::map<uint64_t, uint16_t> next_ephemeral_port_;  // per machine
   std::map<std::pair<uint64_t, uint64_t>, LinkState> links_;

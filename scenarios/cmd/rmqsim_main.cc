@@ -31,6 +31,25 @@ double PeakRssMiB() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;
 }
 
+// Runs a scenario, prints its summary (or only its digest) and the speed, and returns the exit
+// status: 0 when every check passed, 1 on a violation.
+template <typename Run, typename Format>
+int RunAndReport(Run run, Format format, bool digest_only) {
+  auto wall_start = std::chrono::steady_clock::now();
+  auto r = run();
+  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  if (digest_only) {
+    std::printf("%016" PRIx64 "\n", r.digest);
+    return r.ok() ? 0 : 1;
+  }
+  std::fputs(format(r).c_str(), stdout);
+  double sim_s = static_cast<double>(r.simulated.count()) / 1e9;
+  std::printf("  speed          %.2fs wall, %.0fx real time, %.2fM events/s, peak RSS %.1f MiB\n",
+              wall, wall > 0 ? sim_s / wall : 0.0,
+              wall > 0 ? static_cast<double>(r.events) / wall / 1e6 : 0.0, PeakRssMiB());
+  return r.ok() ? 0 : 1;
+}
+
 int RunDemoCommand(rmqsim::scenarios::DemoOptions o, const std::string& chaos,
                    const std::string& quiet, bool digest_only) {
   o.chaos = DurationFlag("chaos", chaos);
@@ -38,19 +57,9 @@ int RunDemoCommand(rmqsim::scenarios::DemoOptions o, const std::string& chaos,
   o.replay_command = "rmqsim demo --seed " + std::to_string(o.seed) + " --chaos " + chaos +
                      " --quiet " + quiet + " --clients " + std::to_string(o.clients) +
                      (o.faults ? "" : " --no-faults") + (o.buggify ? " --buggify" : "");
-  auto wall_start = std::chrono::steady_clock::now();
-  rmqsim::scenarios::DemoResult r = rmqsim::scenarios::RunDemo(o);
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  if (digest_only) {
-    std::printf("%016" PRIx64 "\n", r.digest);
-    return r.ok() ? 0 : 1;
-  }
-  std::fputs(rmqsim::scenarios::FormatDemoSummary(r, o).c_str(), stdout);
-  double sim_s = static_cast<double>(r.simulated.count()) / 1e9;
-  std::printf("  speed          %.2fs wall, %.0fx real time, %.2fM events/s, peak RSS %.1f MiB\n",
-              wall, wall > 0 ? sim_s / wall : 0.0,
-              wall > 0 ? static_cast<double>(r.events) / wall / 1e6 : 0.0, PeakRssMiB());
-  return r.ok() ? 0 : 1;
+  return RunAndReport([&] { return rmqsim::scenarios::RunDemo(o); },
+                      [&](const auto& r) { return rmqsim::scenarios::FormatDemoSummary(r, o); },
+                      digest_only);
 }
 
 int RunClusterCommand(rmqsim::scenarios::ClusterOptions o, const std::string& chaos,
@@ -65,19 +74,9 @@ int RunClusterCommand(rmqsim::scenarios::ClusterOptions o, const std::string& ch
                      " --consumers " + std::to_string(o.consumers) +
                      (o.sync_flush ? "" : " --async-flush") + (o.faults ? "" : " --no-faults") +
                      (o.buggify ? " --buggify" : "");
-  auto wall_start = std::chrono::steady_clock::now();
-  rmqsim::scenarios::ClusterResult r = rmqsim::scenarios::RunCluster(o);
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  if (digest_only) {
-    std::printf("%016" PRIx64 "\n", r.digest);
-    return r.ok() ? 0 : 1;
-  }
-  std::fputs(rmqsim::scenarios::FormatClusterSummary(r, o).c_str(), stdout);
-  double sim_s = static_cast<double>(r.simulated.count()) / 1e9;
-  std::printf("  speed          %.2fs wall, %.0fx real time, %.2fM events/s, peak RSS %.1f MiB\n",
-              wall, wall > 0 ? sim_s / wall : 0.0,
-              wall > 0 ? static_cast<double>(r.events) / wall / 1e6 : 0.0, PeakRssMiB());
-  return r.ok() ? 0 : 1;
+  return RunAndReport([&] { return rmqsim::scenarios::RunCluster(o); },
+                      [&](const auto& r) { return rmqsim::scenarios::FormatClusterSummary(r, o); },
+                      digest_only);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 #include "scenarios/runner/cluster.h"
 
 #include <cinttypes>
+
+#include "scenarios/runner/summary.h"
 #include <cstdio>
 #include <map>
 #include <set>
@@ -319,43 +321,30 @@ ClusterResult RunCluster(const ClusterOptions& o) {
 }
 
 std::string FormatClusterSummary(const ClusterResult& r, const ClusterOptions& o) {
-  std::string out;
-  char buf[512];
-  auto line = [&](const char* fmt, auto... args) {
-    std::snprintf(buf, sizeof buf, fmt, args...);
-    out += buf;
-    out += '\n';
-  };
-  line("rmqsim cluster  seed=%" PRIu64 "  chaos=%s  quiet=%s  flush=%s  buggify=%s", r.seed,
+  SummaryWriter w;
+  w.Line("rmqsim cluster  seed=%" PRIu64 "  chaos=%s  quiet=%s  flush=%s  buggify=%s", r.seed,
        FormatDuration(o.chaos).c_str(), FormatDuration(o.quiet).c_str(),
        o.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH", o.buggify ? "on" : "off");
-  line("  topology       %d name servers, %d broker masters, %d producers at %.0f msg/s, "
+  w.Line("  topology       %d name servers, %d broker masters, %d producers at %.0f msg/s, "
        "%d push consumers (clustering)",
        o.namesrvs, o.brokers, o.producers, o.rate_per_producer, o.consumers);
-  line("  simulated      %s, %" PRIu64 " events, %" PRIu64 " trace events",
-       FormatDuration(r.simulated).c_str(), r.events, r.trace_events);
-  std::map<std::string, int> by_kind;
-  for (const auto& f : r.fault_history) ++by_kind[std::string(faults::FaultKindName(f.kind))];
-  std::string kinds;
-  for (const auto& [k, n] : by_kind) kinds += " " + k + "=" + std::to_string(n);
-  line("  faults         %zu injected:%s", r.fault_history.size(), kinds.c_str());
-  line("  sends          %" PRIu64 " invoked: %" PRIu64 " SEND_OK, %" PRIu64
+  w.Simulated(r.simulated, r.events, r.trace_events);
+  w.Faults(r.fault_history);
+  w.Line("  sends          %" PRIu64 " invoked: %" PRIu64 " SEND_OK, %" PRIu64
        " other status, %" PRIu64 " failed (unknown outcome)",
        r.sends_invoked, r.send_ok, r.send_other_status, r.send_failed);
-  line("  deliveries     %" PRIu64 " (%" PRIu64 " keys delivered more than once, %" PRIu64
+  w.Line("  deliveries     %" PRIu64 " (%" PRIu64 " keys delivered more than once, %" PRIu64
        " failed sends delivered anyway)",
        r.deliveries, r.duplicated, r.recovered);
-  line("  check delivery   %s: %" PRIu64 " SEND_OK never delivered%s, %" PRIu64
+  w.Line("  check delivery   %s: %" PRIu64 " SEND_OK never delivered%s, %" PRIu64
        " delivered but never sent",
        r.delivery_ok ? "PASS" : "FAIL", r.lost,
        r.loss_allowed ? " (allowed: ASYNC_FLUSH with broker power loss)" : "", r.unexpected);
-  for (const auto& e : r.lost_examples) line("      lost: %s", e.c_str());
-  line("  check liveness   %s: %" PRIu64 " SEND_OK in the quiet phase",
+  for (const auto& e : r.lost_examples) w.Line("      lost: %s", e.c_str());
+  w.Line("  check liveness   %s: %" PRIu64 " SEND_OK in the quiet phase",
        r.liveness_ok ? "PASS" : "FAIL", r.acked_during_quiet);
-  line("  digest         %016" PRIx64, r.digest);
-  line("  result         %s", r.ok() ? "OK" : "VIOLATION");
-  if (!r.ok() && !o.replay_command.empty()) line("  replay         %s", o.replay_command.c_str());
-  return out;
+  w.Footer(r.digest, r.ok(), o.replay_command);
+  return w.Take();
 }
 
 }  // namespace rmqsim::scenarios

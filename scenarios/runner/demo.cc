@@ -1,6 +1,8 @@
 #include "scenarios/runner/demo.h"
 
 #include <cinttypes>
+
+#include "scenarios/runner/summary.h"
 #include <cstdio>
 #include <map>
 #include <set>
@@ -125,41 +127,28 @@ DemoResult RunDemo(const DemoOptions& options) {
 }
 
 std::string FormatDemoSummary(const DemoResult& r, const DemoOptions& o) {
-  std::string out;
-  char buf[512];
-  auto line = [&](const char* fmt, auto... args) {
-    std::snprintf(buf, sizeof buf, fmt, args...);
-    out += buf;
-    out += '\n';
-  };
-  line("rmqsim demo  seed=%" PRIu64 "  chaos=%s  quiet=%s  clients=%d  buggify=%s", r.seed,
+  SummaryWriter w;
+  w.Line("rmqsim demo  seed=%" PRIu64 "  chaos=%s  quiet=%s  clients=%d  buggify=%s", r.seed,
        FormatDuration(o.chaos).c_str(), FormatDuration(o.quiet).c_str(), o.clients,
        o.buggify ? "on" : "off");
-  line("  simulated      %s, %" PRIu64 " events, %" PRIu64 " trace events",
-       FormatDuration(r.simulated).c_str(), r.events, r.trace_events);
-  std::map<std::string, int> by_kind;
-  for (const auto& f : r.fault_history) ++by_kind[std::string(faults::FaultKindName(f.kind))];
-  std::string kinds;
-  for (const auto& [k, n] : by_kind) kinds += " " + k + "=" + std::to_string(n);
-  line("  faults         %zu injected:%s", r.fault_history.size(), kinds.c_str());
-  line("  network        %" PRIu64 " connections, %" PRIu64 " bytes delivered", r.connections,
+  w.Simulated(r.simulated, r.events, r.trace_events);
+  w.Faults(r.fault_history);
+  w.Line("  network        %" PRIu64 " connections, %" PRIu64 " bytes delivered", r.connections,
        r.bytes_delivered);
-  line("  disk           %" PRIu64 " fsyncs, %" PRIu64 " failed fsyncs recovered, %" PRIu64
+  w.Line("  disk           %" PRIu64 " fsyncs, %" PRIu64 " failed fsyncs recovered, %" PRIu64
        " torn writes",
        r.fsyncs, r.sync_failures, r.torn_writes);
-  line("  history        %" PRIu64 " requests: %" PRIu64 " acknowledged, %" PRIu64
+  w.Line("  history        %" PRIu64 " requests: %" PRIu64 " acknowledged, %" PRIu64
        " unknown outcome",
        r.invoked, r.acked, r.unknown);
-  line("  check durability  %s: %" PRIu64 " acknowledged, %" PRIu64
+  w.Line("  check durability  %s: %" PRIu64 " acknowledged, %" PRIu64
        " recovered records after a final power loss, %" PRIu64 " acknowledged lost",
        r.durability_ok ? "PASS" : "FAIL", r.acked, r.recovered_records, r.lost_acked);
-  for (const auto& e : r.lost_examples) line("      lost: %s", e.c_str());
-  line("  check liveness    %s: %" PRIu64 " acknowledged in the quiet phase",
+  for (const auto& e : r.lost_examples) w.Line("      lost: %s", e.c_str());
+  w.Line("  check liveness    %s: %" PRIu64 " acknowledged in the quiet phase",
        r.liveness_ok ? "PASS" : "FAIL", r.acked_during_quiet);
-  line("  digest         %016" PRIx64, r.digest);
-  line("  result         %s", r.ok() ? "OK" : "VIOLATION");
-  if (!r.ok() && !o.replay_command.empty()) line("  replay         %s", o.replay_command.c_str());
-  return out;
+  w.Footer(r.digest, r.ok(), o.replay_command);
+  return w.Take();
 }
 
 }  // namespace rmqsim::scenarios

@@ -1,0 +1,36 @@
+// Pieces shared by the scenario summaries (`rmqsim demo`, `rmqsim cluster`).
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "faults/nemesis.h"
+#include "sim/base/time.h"
+
+namespace rmqsim::scenarios {
+
+// Builds a multi-line summary with printf-style lines.
+class SummaryWriter {
+ public:
+  template <typename... Args>
+  void Line(const char* format, Args... args) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, format, args...);
+    out_ += buf;
+    out_ += '\n';
+  }
+  // "  simulated      1h02m01.000s, N events, M trace events"
+  void Simulated(Duration simulated, uint64_t events, uint64_t trace_events);
+  // "  faults         N injected: kill=2 partition=1 ..."
+  void Faults(const std::vector<faults::FaultWindow>& history);
+  // The digest, the result, and the replay line on a violation.
+  void Footer(uint64_t digest, bool ok, const std::string& replay_command);
+  std::string Take() { return std::move(out_); }
+
+ private:
+  std::string out_;
+};
+
+}  // namespace rmqsim::scenarios

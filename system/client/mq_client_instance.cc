@@ -102,30 +102,34 @@ Task<void> MQClientInstance::Shutdown() {
   rt_.Trace(TraceEvent("ClientInstanceShutdown").Detail("ClientId", client_id_));
 }
 
-Status MQClientInstance::RegisterProducer(const std::string& group, MQProducerInner* producer) {
-  if (producers_.contains(group)) {
-    return AlreadyExistsError("The producer group[" + group +
+namespace {
+// Registers a producer or consumer group in its table (MQClientInstance.registerProducer /
+// registerConsumer): a group may appear once per instance, and the instance holds a bounded
+// number of groups.
+template <typename T>
+Status RegisterGroup(std::map<std::string, T*>& table, size_t groups_total, std::string_view kind,
+                     const std::string& group, T* member) {
+  if (table.contains(group)) {
+    return AlreadyExistsError("The " + std::string(kind) + " group[" + group +
                               "] has been created before, specify another name please.");
   }
-  if (producers_.size() + consumers_.size() >= limits::kGroupsPerInstanceMax) {
+  if (groups_total >= limits::kGroupsPerInstanceMax) {
     return ResourceExhaustedError("too many groups in one client instance (limit " +
                                   std::to_string(limits::kGroupsPerInstanceMax) + ")");
   }
-  producers_[group] = producer;
+  table[group] = member;
   return Status::Ok();
+}
+}  // namespace
+
+Status MQClientInstance::RegisterProducer(const std::string& group, MQProducerInner* producer) {
+  return RegisterGroup(producers_, producers_.size() + consumers_.size(), "producer", group,
+                       producer);
 }
 
 Status MQClientInstance::RegisterConsumer(const std::string& group, MQConsumerInner* consumer) {
-  if (consumers_.contains(group)) {
-    return AlreadyExistsError("The consumer group[" + group +
-                              "] has been created before, specify another name please.");
-  }
-  if (producers_.size() + consumers_.size() >= limits::kGroupsPerInstanceMax) {
-    return ResourceExhaustedError("too many groups in one client instance (limit " +
-                                  std::to_string(limits::kGroupsPerInstanceMax) + ")");
-  }
-  consumers_[group] = consumer;
-  return Status::Ok();
+  return RegisterGroup(consumers_, producers_.size() + consumers_.size(), "consumer", group,
+                       consumer);
 }
 
 Task<void> MQClientInstance::UnregisterProducer(std::string group) {

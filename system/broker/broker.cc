@@ -61,16 +61,32 @@ Broker::~Broker() {
 
 Status Broker::Start() {
   RMQ_RETURN_IF_ERROR(config_.Validate());
-  if (config_.broker_id != 0 || store_config_.broker_role == store::BrokerRole::kSlave) {
-    return UnimplementedError(
-        "only a master (brokerId 0, ASYNC_MASTER or SYNC_MASTER) is "
-        "modelled; slaves come with HA");
+  const bool slave = store_config_.broker_role == store::BrokerRole::kSlave;
+  // BrokerStartup: a slave's brokerId must be > 0; a master's is 0.
+  if (slave && config_.broker_id <= 0) {
+    return InvalidArgumentError("a SLAVE's brokerId must be > 0");
+  }
+  if (!slave && config_.broker_id != 0) {
+    return InvalidArgumentError("a master's brokerId must be 0");
+  }
+  if (slave && config_.ha_master_address.empty()) {
+    return InvalidArgumentError("a SLAVE needs haMasterAddress");
   }
   // BrokerController.initialize: topics, consumer offsets, (subscription groups), store.
   RMQ_RETURN_IF_ERROR(topics_->Load());
   RMQ_RETURN_IF_ERROR(offsets_->Load());
   RMQ_RETURN_IF_ERROR(schedule_->Load());
   RMQ_RETURN_IF_ERROR(store_->Start());
+  {
+    store::HAOptions ha_options;
+    ha_options.listen_host = config_.BindHost();
+    // A broker on an ephemeral port (tests) takes an ephemeral HA port too.
+    ha_options.ha_listen_port = config_.listen_port == 0 ? 0 : config_.ha_listen_port;
+    ha_options.master_ha_address = config_.ha_master_address;
+    ha_ = std::make_unique<store::HAService>(rt_, *store_, std::move(ha_options));
+    RMQ_RETURN_IF_ERROR(ha_->Start());
+    if (config_.listen_port == 0 && !slave) config_.ha_listen_port = ha_->listen_port();
+  }
   store_->AddDispatchListener(guard_.Wrap(
       [this](const std::string& topic, int32_t queue_id, int64_t queue_offset, int64_t tags_code) {
         // NotifyMessageArrivingListener: the queue's max offset is now queue_offset + 1.
@@ -92,7 +108,8 @@ Status Broker::Start() {
   });
   offsets_->Start();
   hold_->Start();
-  schedule_->Start();
+  // Java starts the schedule service on masters only.
+  if (!slave) schedule_->Start();
   started_ = true;
   rt_.Trace(TraceEvent("BrokerStarted")
                 .Detail("BrokerName", config_.broker_name)
@@ -293,6 +310,7 @@ Task<void> Broker::StopTask(std::function<void()> done) {
   }
   server_->Shutdown();
   outer_->Shutdown();
+  if (ha_) ha_->Shutdown();
   Status offsets = co_await AwaitCallback<Status>(
       rt_.executor(), [this](std::function<void(Status)> cb) { offsets_->Shutdown(cb); });
   Status delay = co_await AwaitCallback<Status>(

@@ -1,6 +1,6 @@
 // Broker: the RocketMQ 4.9.8 broker (BrokerController and its processors) as a Service on a
-// Runtime. A single master per broker group for now (brokerId 0, ASYNC_MASTER or SYNC_MASTER
-// without slaves); brokerId, brokerRole and haListenPort are kept for the HA work to come.
+// Runtime. A master (brokerId 0, ASYNC_MASTER or SYNC_MASTER) serves slaves on haListenPort
+// (store::HAService); a SLAVE (brokerId > 0) replicates from haMasterAddress and refuses sends.
 //
 // Requests (docs/broker.md has the details and the Java sources):
 //   SEND_MESSAGE, SEND_MESSAGE_V2, SEND_BATCH_MESSAGE       SendMessageProcessor
@@ -44,6 +44,7 @@
 #include "system/remoting/remoting_server.h"
 #include "system/store/consumer_offset_manager.h"
 #include "system/store/default_message_store.h"
+#include "system/store/ha_service.h"
 
 namespace rmqsim::broker {
 
@@ -65,6 +66,7 @@ class Broker final : public Service {
 
   // Inspection (tests, checkers).
   store::DefaultMessageStore& store() { return *store_; }
+  store::HAService* ha() { return ha_.get(); }
   store::ConsumerOffsetManager& consumer_offsets() { return *offsets_; }
   const TopicConfigManager& topics() const { return *topics_; }
   const ConsumerManager& consumers() const { return consumers_; }
@@ -123,6 +125,7 @@ class Broker final : public Service {
   ProducerManager producers_;
   std::unique_ptr<PullRequestHoldService> hold_;
   std::unique_ptr<ScheduleMessageService> schedule_;
+  std::unique_ptr<store::HAService> ha_;
   std::unique_ptr<remoting::RemotingServer> server_;
   std::unique_ptr<remoting::RemotingClient> outer_;  // BrokerOuterAPI: to the name servers
   std::string broker_addr_;

@@ -112,6 +112,10 @@ Status BrokerConfig::SetByName(std::string_view name, std::string_view value) {
   if (name == "brokerIP2") return set_ip(&broker_ip2);
   if (name == "listenPort") return set_port(&listen_port);
   if (name == "haListenPort") return set_port(&ha_listen_port);
+  if (name == "haMasterAddress") {
+    ha_master_address = std::string(value);
+    return Status::Ok();
+  }
   if (name == "namesrvAddr") {
     auto addrs = ParseNamesrvAddr(value);
     if (!addrs.ok()) return addrs.status();

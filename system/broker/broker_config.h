@@ -18,7 +18,7 @@ struct BrokerConfig {
   std::string broker_cluster_name = "DefaultCluster";
   // Java defaults to the local host name; a model has none, so a fixed name.
   std::string broker_name = "broker-a";
-  // 0 is the master (MixAll.MASTER_ID). Only masters are modelled for now.
+  // 0 is the master (MixAll.MASTER_ID); a slave has brokerId > 0.
   int64_t broker_id = 0;
   // The address published to name servers and written as STOREHOST. Java picks a local address;
   // the model defaults to loopback (real mode binds loopback unless told otherwise).
@@ -32,6 +32,10 @@ struct BrokerConfig {
   // MessageStoreConfig.haListenPort (BrokerStartup sets listenPort + 1). Published as
   // haServerAddr; replication is not modelled yet.
   uint16_t ha_listen_port = 10912;
+  // A slave's master HA address "ip:port" (MessageStoreConfig.haMasterAddress in Java; kept here
+  // because the store config does not carry HA settings). Required for brokerRole=SLAVE until the
+  // REGISTER_BROKER response's haServerAddr is used.
+  std::string ha_master_address;
   // namesrvAddr, ';'-separated in broker.conf.
   std::vector<Address> namesrv_addrs;
 

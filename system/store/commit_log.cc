@@ -518,6 +518,96 @@ void CommitLog::AsyncPutMessages(PutMessagesRequest req, PutCallback cb) {
   Complete(std::move(result), req.wait_store_msg_ok, std::move(cb));
 }
 
+StatusOr<int64_t> CommitLog::AppendData(int64_t offset, common::ByteSpan data) {
+  const int64_t seg = config_.mapped_file_size_commit_log;
+  if (queue_.empty()) {
+    if (offset % seg != 0) {
+      return FailedPreconditionError("append to an empty commit log at " +
+                                     std::to_string(offset) + ", not a segment start");
+    }
+  } else if (offset != GetMaxOffset()) {
+    return FailedPreconditionError("append at " + std::to_string(offset) +
+                                   " but the commit log ends at " +
+                                   std::to_string(GetMaxOffset()));
+  }
+  size_t consumed = 0;
+  bool appended = false;
+  Status error;
+  while (data.size() - consumed >= 8) {
+    auto last = queue_.GetLastMappedFile(offset);
+    if (!last.ok()) {
+      error = last.status();
+      break;
+    }
+    MappedFile* mf = *last;
+    if (mf->from() + mf->wrote_position() != offset) {
+      error = FailedPreconditionError("segment end " +
+                                      std::to_string(mf->from() + mf->wrote_position()) +
+                                      " is not the append offset " + std::to_string(offset));
+      break;
+    }
+    const std::byte* p = data.data() + consumed;
+    const int32_t total = common::LoadI32(p);
+    const int32_t magic = common::LoadI32(p + 4);
+    if (magic == common::kBlankMagicCode) {
+      if (total != mf->RemainingBytes()) {
+        error = CorruptionError("blank marker of " + std::to_string(total) + " bytes at " +
+                                std::to_string(offset) + " does not end the segment");
+        break;
+      }
+      Status st = mf->AppendEndOfFile(data.subspan(consumed, 8));
+      if (!st.ok()) {
+        error = st;
+        break;
+      }
+      consumed += 8;
+      offset = mf->from() + mf->file_size();
+      appended = true;
+      continue;
+    }
+    if (magic != common::kMessageMagicCode || total <= 0 ||
+        total + common::kEndFileMinBlankLength > mf->RemainingBytes()) {
+      error = CorruptionError("invalid record header at " + std::to_string(offset));
+      break;
+    }
+    if (data.size() - consumed < static_cast<size_t>(total)) break;  // incomplete
+    auto rec = data.subspan(consumed, static_cast<size_t>(total));
+    auto decoded = common::DecodeStoredRecord(
+        rec, {.check_crc = true, .base_offset = static_cast<uint64_t>(offset)});
+    if (!decoded.ok()) {
+      error = decoded.status();
+      break;
+    }
+    const common::MessageExt& m = decoded->message;
+    if (decoded->is_blank || m.commit_log_offset != offset) {
+      error = CorruptionError("PHYSICALOFFSET " + std::to_string(m.commit_log_offset) +
+                              " of the record at " + std::to_string(offset));
+      break;
+    }
+    Status st = mf->Append(rec);
+    if (!st.ok()) {
+      error = st;
+      break;
+    }
+    mf->set_store_timestamp(m.store_timestamp_ms);
+    mf->set_last_modified_ms(ToUnixMillis(rt_.WallNow()));
+    if (IsConsumable(common::GetTransactionValue(m.sys_flag))) {
+      topic_queue_table_[TopicQueueKey{m.message.topic(), m.queue_id}] = m.queue_offset + 1;
+    }
+    consumed += static_cast<size_t>(total);
+    offset += total;
+    appended = true;
+  }
+  if (appended && on_appended_) on_appended_();
+  if (!error.ok() && consumed == 0) return error;
+  if (!error.ok()) {
+    rt_.Trace(TraceEvent("StoreAppendDataFailed", Severity::kWarn)
+                  .Detail("Offset", offset)
+                  .Detail("Error", error.ToString()));
+  }
+  return static_cast<int64_t>(consumed);
+}
+
 void CommitLog::Complete(PutMessageResult result, bool wait, PutCallback cb) {
   // flushOKFuture.thenCombine(replicaOKFuture): a failed flush status, then a failed replica
   // status, replace PUT_OK.

@@ -100,6 +100,13 @@ class CommitLog {
   // Appends (the store has done its own checks). `cb` never runs inside the call.
   void AsyncPutMessage(PutMessageRequest request, PutCallback cb);
   void AsyncPutMessages(PutMessagesRequest request, PutCallback cb);
+  // Slave replication (CommitLog.appendData): appends the whole records at the start of `data`
+  // at exactly `offset`, which must be the commit log's end (or, for an empty log, a segment
+  // start). Each record is validated (magic, sizes, CRC, PHYSICALOFFSET = its position); a blank
+  // marker must fill its segment exactly and ends it. Returns the bytes consumed; an incomplete
+  // record at the end is left for the caller to complete. kCorruption for an invalid record
+  // (nothing from it on is written), kFailedPrecondition for a wrong offset.
+  StatusOr<int64_t> AppendData(int64_t offset, common::ByteSpan data);
 
   // Starts the periodic flush: FlushRealTimeService under ASYNC_FLUSH; under SYNC_FLUSH puts
   // flush on demand and the tick only retries what is left.

@@ -297,6 +297,11 @@ void DefaultMessageStore::Reject(PutCallback cb, PutMessageStatus status) {
   rt_.executor().Post(guard_.Wrap([cb = std::move(cb), r]() mutable { cb(r); }));
 }
 
+StatusOr<int64_t> DefaultMessageStore::AppendToCommitLog(int64_t offset, common::ByteSpan data) {
+  if (shutdown_ || !started_) return FailedPreconditionError("store not running");
+  return commit_log_->AppendData(offset, data);
+}
+
 void DefaultMessageStore::PutMessage(PutMessageRequest request, PutCallback cb) {
   PutMessageStatus st = CheckStoreStatus();
   if (st != PutMessageStatus::kPutOk) return Reject(std::move(cb), st);

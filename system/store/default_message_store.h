@@ -64,6 +64,8 @@ class DefaultMessageStore {
   // ------------------------------------------------------------------------------ writes
   void PutMessage(PutMessageRequest request, PutCallback cb);
   void PutMessages(PutMessagesRequest request, PutCallback cb);
+  // Slave replication (appendToCommitLog): see CommitLog::AppendData; dispatch follows.
+  StatusOr<int64_t> AppendToCommitLog(int64_t offset, common::ByteSpan data);
 
   // ------------------------------------------------------------------------------ reads
   // getMessage. `max_total_bytes` caps the batch beyond Java's isTheBatchFull (0 = no extra

@@ -1,0 +1,387 @@
+#include "system/store/ha_service.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "system/store/mapped_file.h"
+
+namespace rmqsim::store {
+namespace {
+
+constexpr size_t kFrameHeaderBytes = 12;  // phyOffset (8) + bodySize (4)
+// Bound on the bytes queued to one slave before the master waits for the network to drain.
+constexpr size_t kMaxQueuedBytes = 1024 * 1024;
+
+common::Bytes EncodeOffset(int64_t offset) {
+  common::Bytes b(8);
+  common::StoreI64(b.data(), offset);
+  return b;
+}
+
+}  // namespace
+
+HAService::HAService(Runtime& rt, DefaultMessageStore& store, HAOptions options)
+    : rt_(rt), store_(store), options_(std::move(options)) {}
+
+HAService::~HAService() {
+  if (tick_timer_.valid()) rt_.executor().Cancel(tick_timer_);
+  for (auto& [id, w] : waiters_) {
+    if (w.timer.valid()) rt_.executor().Cancel(w.timer);
+  }
+}
+
+Status HAService::Start() {
+  running_ = true;
+  if (store_.config().broker_role == BrokerRole::kSlave) {
+    if (options_.master_ha_address.empty()) {
+      return InvalidArgumentError("a slave needs the master's HA address");
+    }
+    ConnectMaster();
+    tick_timer_ = rt_.executor().ScheduleAfter(seconds(1), guard_.Wrap([this] { SlaveTick(); }));
+    return Status::Ok();
+  }
+  auto addr = Address::Make(options_.listen_host, options_.ha_listen_port);
+  if (!addr.ok()) return addr.status();
+  auto l = rt_.network().Listen(*addr, guard_.Wrap([this](std::shared_ptr<Connection> c) {
+    OnAccept(std::move(c));
+  }));
+  if (!l.ok()) return l.status();
+  listener_ = std::move(*l);
+  store_.set_replica_hook(guard_.Wrap(
+      [this](int64_t next_offset, Duration timeout, CommitLog::StatusCallback done) {
+        ReplicaWait(next_offset, timeout, std::move(done));
+      }));
+  // New data: one transfer pass per executor turn, however many records were dispatched.
+  store_.AddDispatchListener(guard_.Wrap([this](const std::string&, int32_t, int64_t, int64_t) {
+    if (pump_posted_) return;
+    pump_posted_ = true;
+    rt_.executor().Post(guard_.Wrap([this] {
+      pump_posted_ = false;
+      if (running_) Pump();
+    }));
+  }));
+  tick_timer_ = rt_.executor().ScheduleAfter(options_.transfer_poll_interval,
+                                             guard_.Wrap([this] { MasterTick(); }));
+  rt_.Trace(TraceEvent("HAServiceStarted")
+                .Detail("Role", std::string(BrokerRoleName(store_.config().broker_role)))
+                .Detail("Port", static_cast<int64_t>(options_.ha_listen_port)));
+  return Status::Ok();
+}
+
+void HAService::Shutdown() {
+  running_ = false;
+  if (tick_timer_.valid()) rt_.executor().Cancel(tick_timer_);
+  tick_timer_ = {};
+  if (listener_) listener_->Close();
+  listener_.reset();
+  for (auto& [id, c] : conns_) c.conn->Close();
+  conns_.clear();
+  if (master_) master_->Close();
+  master_.reset();
+  auto waiters = std::move(waiters_);
+  waiters_.clear();
+  for (auto& [id, w] : waiters) {
+    rt_.executor().Cancel(w.timer);
+    rt_.executor().Post(
+        guard_.Wrap([done = std::move(w.done)] { done(PutMessageStatus::kFlushSlaveTimeout); }));
+  }
+}
+
+// ------------------------------------------------------------------------------------ master
+
+bool HAService::IsSlaveOk(int64_t master_put_where) const {
+  return !conns_.empty() &&
+         master_put_where - push_to_slave_max_offset_ < options_.slave_fallbehind_max;
+}
+
+void HAService::OnAccept(std::shared_ptr<Connection> c) {
+  if (!running_) {
+    c->Close();
+    return;
+  }
+  const uint64_t id = ++next_conn_id_;
+  Conn& conn = conns_[id];
+  conn.id = id;
+  conn.conn = c;
+  conn.last_read = rt_.clock().Now();
+  conn.last_write = rt_.clock().Now();
+  rt_.Trace(TraceEvent("HAConnectionAccepted")
+                .Detail("Peer", c->peer_address().ToString())
+                .Detail("Connections", static_cast<int64_t>(conns_.size())));
+  c->Start(guard_.Wrap([this, id](std::span<const std::byte> d) { OnMasterData(id, d); }),
+           guard_.Wrap([this, id](const Status& st) { CloseConn(id, st.ToString()); }));
+}
+
+void HAService::OnMasterData(uint64_t id, std::span<const std::byte> data) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  Conn& c = it->second;
+  c.in.insert(c.in.end(), data.begin(), data.end());
+  c.last_read = rt_.clock().Now();
+  // ReadSocketService: only the last complete 8-byte report matters.
+  const size_t whole = c.in.size() - c.in.size() % 8;
+  if (whole == 0) return;
+  const int64_t offset = common::LoadI64(c.in.data() + whole - 8);
+  c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(whole));
+  c.slave_ack_offset = offset;
+  if (c.slave_request_offset < 0) {
+    c.slave_request_offset = offset;
+    rt_.Trace(TraceEvent("HASlaveRequestOffset")
+                  .Detail("Peer", c.conn->peer_address().ToString())
+                  .Detail("Offset", offset));
+  }
+  OnSlaveAck(offset);
+  PumpOne(c);
+}
+
+void HAService::CloseConn(uint64_t id, const std::string& why) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  it->second.conn->Close();
+  rt_.Trace(TraceEvent("HAConnectionClosed", Severity::kWarn)
+                .Detail("Peer", it->second.conn->peer_address().ToString())
+                .Detail("Reason", why));
+  conns_.erase(it);
+}
+
+void HAService::Pump() {
+  std::vector<uint64_t> ids;
+  for (auto& [id, c] : conns_) ids.push_back(id);
+  for (uint64_t id : ids) {
+    auto it = conns_.find(id);
+    if (it != conns_.end()) PumpOne(it->second);
+  }
+}
+
+// WriteSocketService: transfers from nextTransferFromWhere while the send buffer has room.
+void HAService::PumpOne(Conn& c) {
+  if (c.slave_request_offset < 0 || !c.conn->is_open()) return;
+  const int64_t max_offset = store_.GetMaxPhyOffset();
+  if (c.next_transfer_from < 0) {
+    if (c.slave_request_offset == 0) {
+      const int64_t seg = store_.config().mapped_file_size_commit_log;
+      c.next_transfer_from = max_offset - max_offset % seg;
+    } else {
+      c.next_transfer_from = c.slave_request_offset;
+    }
+  }
+  const MappedFileQueue& q = store_.commit_log().mapped_file_queue();
+  bool sent = false;
+  while (c.next_transfer_from < max_offset && c.conn->buffered_bytes() < kMaxQueuedBytes) {
+    const MappedFile* mf = q.FindMappedFileByOffset(c.next_transfer_from);
+    if (mf == nullptr) break;
+    const int64_t pos = c.next_transfer_from - mf->from();
+    if (mf->IsFull() && pos >= mf->physical_size()) {
+      c.next_transfer_from = mf->from() + mf->file_size();  // past the blank marker
+      continue;
+    }
+    const int64_t avail = mf->wrote_position() - pos;
+    if (avail <= 0) break;
+    const size_t want =
+        static_cast<size_t>(std::min<int64_t>(avail, options_.transfer_batch_size));
+    common::Bytes frame(kFrameHeaderBytes + want);
+    auto n = mf->Read(pos, std::span<std::byte>(frame.data() + kFrameHeaderBytes, want));
+    if (!n.ok()) {
+      rt_.Trace(TraceEvent("HATransferReadFailed", Severity::kWarn)
+                    .Detail("Offset", c.next_transfer_from)
+                    .Detail("Error", n.status().ToString()));
+      break;
+    }
+    frame.resize(kFrameHeaderBytes + *n);
+    common::StoreI64(frame.data(), c.next_transfer_from);
+    common::StoreI32(frame.data() + 8, static_cast<int32_t>(*n));
+    Status st = c.conn->Send(frame);
+    if (!st.ok()) break;  // buffer full or closed: the tick retries
+    sent = true;
+    c.last_write = rt_.clock().Now();
+    // A full segment's blank tail is not physical: the next frame starts the next segment.
+    if (*n < want && mf->IsFull()) {
+      c.next_transfer_from = mf->from() + mf->file_size();
+    } else {
+      c.next_transfer_from += static_cast<int64_t>(*n);
+      if (*n == 0) break;
+    }
+  }
+  if (!sent && rt_.clock().Now() - c.last_write >= options_.heartbeat_interval) {
+    common::Bytes hb(kFrameHeaderBytes);
+    common::StoreI64(hb.data(), c.next_transfer_from);
+    common::StoreI32(hb.data() + 8, 0);
+    if (c.conn->Send(hb).ok()) c.last_write = rt_.clock().Now();
+  }
+}
+
+void HAService::MasterTick() {
+  tick_timer_ = rt_.executor().ScheduleAfter(options_.transfer_poll_interval,
+                                             guard_.Wrap([this] { MasterTick(); }));
+  const MonoTime now = rt_.clock().Now();
+  std::vector<uint64_t> expired;
+  for (auto& [id, c] : conns_) {
+    if (now - c.last_read > options_.housekeeping_interval) expired.push_back(id);
+  }
+  for (uint64_t id : expired) CloseConn(id, "housekeeping: no report from the slave");
+  Pump();
+}
+
+void HAService::OnSlaveAck(int64_t offset) {
+  if (offset <= push_to_slave_max_offset_) return;
+  push_to_slave_max_offset_ = offset;
+  std::vector<uint64_t> done;
+  for (auto& [id, w] : waiters_) {
+    if (w.next_offset <= offset) done.push_back(id);
+  }
+  for (uint64_t id : done) FinishWaiter(id, PutMessageStatus::kPutOk);
+}
+
+// CommitLog.submitReplicaRequest + GroupTransferService.
+void HAService::ReplicaWait(int64_t next_offset, Duration timeout,
+                            CommitLog::StatusCallback done) {
+  if (!IsSlaveOk(store_.GetMaxPhyOffset())) {
+    rt_.executor().Post(
+        guard_.Wrap([done = std::move(done)] { done(PutMessageStatus::kSlaveNotAvailable); }));
+    return;
+  }
+  if (push_to_slave_max_offset_ >= next_offset) {
+    rt_.executor().Post(guard_.Wrap([done = std::move(done)] { done(PutMessageStatus::kPutOk); }));
+    return;
+  }
+  const uint64_t id = ++next_waiter_id_;
+  Waiter& w = waiters_[id];
+  w.next_offset = next_offset;
+  w.done = std::move(done);
+  w.timer = rt_.executor().ScheduleAfter(timeout, guard_.Wrap([this, id] {
+    FinishWaiter(id, PutMessageStatus::kFlushSlaveTimeout);
+  }));
+  Pump();
+}
+
+void HAService::FinishWaiter(uint64_t id, PutMessageStatus st) {
+  auto it = waiters_.find(id);
+  if (it == waiters_.end()) return;
+  Waiter w = std::move(it->second);
+  waiters_.erase(it);
+  rt_.executor().Cancel(w.timer);
+  if (st == PutMessageStatus::kFlushSlaveTimeout) {
+    rt_.Trace(TraceEvent("HAFlushSlaveTimeout", Severity::kWarn)
+                  .Detail("NextOffset", w.next_offset)
+                  .Detail("PushToSlaveMaxOffset", push_to_slave_max_offset_));
+  }
+  rt_.executor().Post(guard_.Wrap([done = std::move(w.done), st] { done(st); }));
+}
+
+// ------------------------------------------------------------------------------------ slave
+
+void HAService::ConnectMaster() {
+  if (!running_ || master_ || connecting_) return;
+  auto addr = Address::Parse(options_.master_ha_address);
+  if (!addr.ok()) return;
+  connecting_ = true;
+  const uint64_t epoch = ++master_epoch_;
+  rt_.network().Connect(
+      *addr, seconds(3),
+      guard_.Wrap([this, epoch](StatusOr<std::shared_ptr<Connection>> c) {
+        connecting_ = false;
+        if (!running_ || epoch != master_epoch_) {
+          if (c.ok()) (*c)->Close();
+          return;
+        }
+        if (!c.ok()) {
+          rt_.Trace(TraceEvent("HAConnectMasterFailed", Severity::kWarn)
+                        .Detail("Master", options_.master_ha_address)
+                        .Detail("Error", c.status().ToString()));
+          return;  // the tick retries after reconnect_interval
+        }
+        master_ = std::move(*c);
+        slave_in_.clear();
+        slave_pending_.clear();
+        slave_last_read_ = rt_.clock().Now();
+        rt_.Trace(TraceEvent("HAConnectedToMaster")
+                      .Detail("Master", options_.master_ha_address)
+                      .Detail("MaxOffset", store_.GetMaxPhyOffset()));
+        master_->Start(
+            guard_.Wrap([this, epoch](std::span<const std::byte> d) {
+              if (epoch == master_epoch_) OnSlaveData(d);
+            }),
+            guard_.Wrap([this, epoch](const Status& st) {
+              if (epoch == master_epoch_) CloseMaster(st.ToString());
+            }));
+        ReportOffset();
+      }));
+}
+
+void HAService::CloseMaster(const std::string& why) {
+  if (!master_) return;
+  master_->Close();
+  master_.reset();
+  ++master_epoch_;
+  slave_in_.clear();
+  slave_pending_.clear();
+  rt_.Trace(TraceEvent("HAMasterConnectionClosed", Severity::kWarn).Detail("Reason", why));
+}
+
+void HAService::ReportOffset() {
+  if (!master_) return;
+  common::Bytes b = EncodeOffset(store_.GetMaxPhyOffset());
+  if (master_->Send(b).ok()) slave_last_report_ = rt_.clock().Now();
+}
+
+// HAClient.dispatchReadRequest.
+void HAService::OnSlaveData(std::span<const std::byte> data) {
+  slave_in_.insert(slave_in_.end(), data.begin(), data.end());
+  slave_last_read_ = rt_.clock().Now();
+  size_t pos = 0;
+  bool appended = false;
+  while (slave_in_.size() - pos >= kFrameHeaderBytes) {
+    const int64_t phy = common::LoadI64(slave_in_.data() + pos);
+    const int32_t body = common::LoadI32(slave_in_.data() + pos + 8);
+    if (body < 0 || body > (64 << 20)) {
+      CloseMaster("bad frame body size " + std::to_string(body));
+      return;
+    }
+    if (slave_in_.size() - pos < kFrameHeaderBytes + static_cast<size_t>(body)) break;
+    const int64_t max = store_.GetMaxPhyOffset();
+    const int64_t expected = max + static_cast<int64_t>(slave_pending_.size());
+    // Java: an empty slave accepts any start; otherwise the master must push at its end.
+    const bool empty_slave = max == 0 && slave_pending_.empty();
+    if (!empty_slave && phy != expected) {
+      CloseMaster("master pushed offset " + std::to_string(phy) + ", slave expects " +
+                  std::to_string(expected));
+      return;
+    }
+    if (body > 0) {
+      const std::byte* b = slave_in_.data() + pos + kFrameHeaderBytes;
+      slave_pending_.insert(slave_pending_.end(), b, b + body);
+      const int64_t at = empty_slave ? phy : max;
+      auto consumed = store_.AppendToCommitLog(at, slave_pending_);
+      if (!consumed.ok()) {
+        CloseMaster("append failed: " + consumed.status().ToString());
+        return;
+      }
+      slave_pending_.erase(slave_pending_.begin(),
+                           slave_pending_.begin() + static_cast<std::ptrdiff_t>(*consumed));
+      if (*consumed > 0) appended = true;
+    }
+    pos += kFrameHeaderBytes + static_cast<size_t>(body);
+  }
+  slave_in_.erase(slave_in_.begin(), slave_in_.begin() + static_cast<std::ptrdiff_t>(pos));
+  if (appended) ReportOffset();
+}
+
+void HAService::SlaveTick() {
+  tick_timer_ = rt_.executor().ScheduleAfter(seconds(1), guard_.Wrap([this] { SlaveTick(); }));
+  const MonoTime now = rt_.clock().Now();
+  if (!master_) {
+    if (!connecting_ && now - slave_last_report_ >= options_.reconnect_interval) {
+      slave_last_report_ = now;
+      ConnectMaster();
+    }
+    return;
+  }
+  if (now - slave_last_read_ > options_.housekeeping_interval) {
+    CloseMaster("housekeeping: nothing from the master");
+    slave_last_report_ = now;
+    return;
+  }
+  if (now - slave_last_report_ >= options_.heartbeat_interval) ReportOffset();
+}
+
+}  // namespace rmqsim::store

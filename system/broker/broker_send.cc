@@ -196,24 +196,52 @@ static std::optional<common::TopicConfig> MsgCheck(const SendHeader& h, const Br
   return tc;
 }
 
-Broker::Reply Broker::ProcessSend(const Command& request, Responder responder) {
-  RemotingCommand resp = SendResponse(request, config_);
+// What both send paths start with (SendMessageProcessor: parse the header, the born host,
+// msgCheck, then a random queue when none was given).
+struct SendPrologue {
+  SendHeader header;
+  common::HostAddress born;
+  common::TopicConfig topic_config;
+  int32_t queue_id = 0;
+};
+
+// Returns the prologue, or nullopt with the error in `resp`.
+static std::optional<SendPrologue> PrepareSend(const RemotingCommand& request,
+                                               const Responder& responder,
+                                               const BrokerConfig& config,
+                                               TopicConfigManager& topics, RandomSource& random,
+                                               RemotingCommand& resp) {
   auto header = ParseSendHeader(request);
-  if (!header.ok()) return Finish(resp, ResponseCode::SYSTEM_ERROR, header.status().message());
-  SendHeader& h = *header;
+  if (!header.ok()) {
+    resp = Finish(resp, ResponseCode::SYSTEM_ERROR, header.status().message());
+    return std::nullopt;
+  }
   auto born = BornHost(responder);
-  if (!born.ok()) return Finish(resp, ResponseCode::SYSTEM_ERROR, born.status().message());
+  if (!born.ok()) {
+    resp = Finish(resp, ResponseCode::SYSTEM_ERROR, born.status().message());
+    return std::nullopt;
+  }
   const std::string remote =
       responder.channel() ? responder.channel()->remote_address().ToString() : "";
-  auto tc = MsgCheck(h, config_, *topics_, resp, remote);
-  if (!tc) return resp;
-
-  int32_t queue_id = h.queue_id;
+  auto tc = MsgCheck(*header, config, topics, resp, remote);
+  if (!tc) return std::nullopt;
+  int32_t queue_id = header->queue_id;
   if (queue_id < 0) {
     queue_id = tc->write_queue_nums > 0
-                   ? static_cast<int32_t>(rt_.random().UniformInt(0, tc->write_queue_nums - 1))
+                   ? static_cast<int32_t>(random.UniformInt(0, tc->write_queue_nums - 1))
                    : 0;
   }
+  return SendPrologue{std::move(*header), *born, std::move(*tc), queue_id};
+}
+
+Broker::Reply Broker::ProcessSend(const Command& request, Responder responder) {
+  RemotingCommand resp = SendResponse(request, config_);
+  auto pre = PrepareSend(request, responder, config_, *topics_, rt_.random(), resp);
+  if (!pre) return resp;
+  SendHeader& h = pre->header;
+  const common::HostAddress* born = &pre->born;
+  std::optional<common::TopicConfig> tc = pre->topic_config;
+  int32_t queue_id = pre->queue_id;
   store::PutMessageRequest put;
   put.message.set_topic(h.topic);
   put.queue_id = queue_id;
@@ -273,21 +301,12 @@ Broker::Reply Broker::ProcessSend(const Command& request, Responder responder) {
 
 Broker::Reply Broker::ProcessSendBatch(const Command& request, Responder responder) {
   RemotingCommand resp = SendResponse(request, config_);
-  auto header = ParseSendHeader(request);
-  if (!header.ok()) return Finish(resp, ResponseCode::SYSTEM_ERROR, header.status().message());
-  SendHeader& h = *header;
-  auto born = BornHost(responder);
-  if (!born.ok()) return Finish(resp, ResponseCode::SYSTEM_ERROR, born.status().message());
-  const std::string remote =
-      responder.channel() ? responder.channel()->remote_address().ToString() : "";
-  auto tc = MsgCheck(h, config_, *topics_, resp, remote);
-  if (!tc) return resp;
-  int32_t queue_id = h.queue_id;
-  if (queue_id < 0) {
-    queue_id = tc->write_queue_nums > 0
-                   ? static_cast<int32_t>(rt_.random().UniformInt(0, tc->write_queue_nums - 1))
-                   : 0;
-  }
+  auto pre = PrepareSend(request, responder, config_, *topics_, rt_.random(), resp);
+  if (!pre) return resp;
+  SendHeader& h = pre->header;
+  const common::HostAddress* born = &pre->born;
+  std::optional<common::TopicConfig> tc = pre->topic_config;
+  int32_t queue_id = pre->queue_id;
   if (h.topic.size() > static_cast<size_t>(common::kStoredTopicMaxBytesV1)) {
     return Finish(resp, ResponseCode::MESSAGE_ILLEGAL,
                   "message topic length too long " + std::to_string(h.topic.size()));

@@ -120,7 +120,12 @@ int main(int argc, char** argv) {
   c->add_flag("--trace", cluster.trace_to_stderr, "Print every trace event to stderr");
   c->add_flag("--digest-only", cdigest_only, "Print only the trace digest");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; every bad flag or value exits 2 (CLI11's own codes vary).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   if (c->parsed()) {
     cluster.faults = !cno_faults;
     cluster.sync_flush = !casync;

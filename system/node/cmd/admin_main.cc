@@ -130,7 +130,12 @@ int main(int argc, char** argv) {
   if (const char* env = std::getenv("NAMESRV_ADDR"); env != nullptr && *env != '\0') {
     namesrv = env;
   }
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; every bad flag or value exits 2 (CLI11's own codes vary).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   rmqsim::real::AsioRuntime rt({.node_name = "admin", .trace_to_stderr = false});
   if (send->parsed() || consume->parsed()) {

@@ -29,7 +29,12 @@ int main(int argc, char** argv) {
   app.add_option("-n,--namesrv", namesrv, "name servers, host:port;host:port (overrides the file)");
   app.add_option("--data-dir", data_dir, "directory relative store paths resolve in");
   app.add_flag("--trace", trace, "Print every trace event to stderr");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; every bad flag or value exits 2 (CLI11's own codes vary).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   std::string text;
   if (!config_path.empty()) {

@@ -20,7 +20,12 @@ int main(int argc, char** argv) {
   app.add_option("--listen", listen, "host:port to listen on (default loopback)");
   app.add_option("-c,--config", config_path, "namesrv.properties file");
   app.add_flag("--trace", trace, "Print every trace event to stderr");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help exits 0; every bad flag or value exits 2 (CLI11's own codes vary).
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   rmqsim::namesrv::NamesrvConfig config;
   auto addr = rmqsim::Address::Parse(listen);

@@ -331,6 +331,19 @@ Task<StatusOr<std::vector<std::string>>> MQClientInstance::FindConsumerIdList(st
   co_return std::move(body->consumer_id_list);
 }
 
+namespace {
+// The header fields QUERY_CONSUMER_OFFSET and UPDATE_CONSUMER_OFFSET share.
+RemotingCommand BuildOffsetRequest(int32_t code, const std::string& group,
+                                   const MessageQueue& mq) {
+  auto req = RemotingCommand::CreateRequest(code);
+  req.SetExtField("consumerGroup", group);
+  req.SetExtField("topic", mq.topic);
+  req.SetExtFieldInt("queueId", mq.queue_id);
+  req.SetExtField("bname", mq.broker_name);
+  return req;
+}
+}  // namespace
+
 Task<StatusOr<int64_t>> MQClientInstance::QueryConsumerOffset(std::string group, MessageQueue mq) {
   // findBrokerAddressInAdmin: the first address of the broker name (its master when alive).
   auto found = FindBrokerAddressInSubscribe(mq.broker_name, common::kMasterId, false);
@@ -339,11 +352,7 @@ Task<StatusOr<int64_t>> MQClientInstance::QueryConsumerOffset(std::string group,
     found = FindBrokerAddressInSubscribe(mq.broker_name, common::kMasterId, false);
   }
   if (!found) co_return NotFoundError("The broker[" + mq.broker_name + "] not exist");
-  auto req = RemotingCommand::CreateRequest(RequestCode::QUERY_CONSUMER_OFFSET);
-  req.SetExtField("consumerGroup", group);
-  req.SetExtField("topic", mq.topic);
-  req.SetExtFieldInt("queueId", mq.queue_id);
-  req.SetExtField("bname", mq.broker_name);
+  auto req = BuildOffsetRequest(RequestCode::QUERY_CONSUMER_OFFSET, group, mq);
   auto r = co_await Call(found->broker_addr, std::move(req), limits::kQueryConsumerOffsetTimeout);
   if (!r.ok()) co_return r.status();
   if (r->code != ResponseCode::SUCCESS) co_return BrokerError(r->code, r->remark);
@@ -356,12 +365,8 @@ Status MQClientInstance::UpdateConsumerOffsetOneway(const std::string& group,
                                                     const MessageQueue& mq, int64_t offset) {
   auto found = FindBrokerAddressInSubscribe(mq.broker_name, common::kMasterId, false);
   if (!found) return NotFoundError("The broker[" + mq.broker_name + "] not exist");
-  auto req = RemotingCommand::CreateRequest(RequestCode::UPDATE_CONSUMER_OFFSET);
-  req.SetExtField("consumerGroup", group);
-  req.SetExtField("topic", mq.topic);
-  req.SetExtFieldInt("queueId", mq.queue_id);
+  auto req = BuildOffsetRequest(RequestCode::UPDATE_CONSUMER_OFFSET, group, mq);
   req.SetExtFieldInt("commitOffset", offset);
-  req.SetExtField("bname", mq.broker_name);
   InvokeOneway(found->broker_addr, std::move(req));
   return Status::Ok();
 }
@@ -374,12 +379,8 @@ Task<Status> MQClientInstance::UpdateConsumerOffset(std::string group, MessageQu
     found = FindBrokerAddressInSubscribe(mq.broker_name, common::kMasterId, false);
   }
   if (!found) co_return NotFoundError("The broker[" + mq.broker_name + "] not exist");
-  auto req = RemotingCommand::CreateRequest(RequestCode::UPDATE_CONSUMER_OFFSET);
-  req.SetExtField("consumerGroup", group);
-  req.SetExtField("topic", mq.topic);
-  req.SetExtFieldInt("queueId", mq.queue_id);
+  auto req = BuildOffsetRequest(RequestCode::UPDATE_CONSUMER_OFFSET, group, mq);
   req.SetExtFieldInt("commitOffset", offset);
-  req.SetExtField("bname", mq.broker_name);
   auto r = co_await Call(found->broker_addr, std::move(req), limits::kQueryConsumerOffsetTimeout);
   if (!r.ok()) co_return r.status();
   if (r->code != ResponseCode::SUCCESS) co_return BrokerError(r->code, r->remark);

@@ -308,6 +308,17 @@ PutMessageStatus CommitLog::DiskErrorStatus(const Status& st, std::string_view w
                                            : PutMessageStatus::kUnknownError;
 }
 
+
+MappedFile* CommitLog::NewSegmentOrTrace() {
+  auto created = queue_.GetLastMappedFile(0);
+  if (!created.ok()) {
+    rt_.Trace(TraceEvent("StoreCreateMappedFileFailed", Severity::kWarn)
+                  .Detail("Error", created.status().ToString()));
+    return nullptr;
+  }
+  return *created;
+}
+
 CommitLog::AppendOutcome CommitLog::AppendRecords(common::Bytes& records,
                                                   const std::vector<size_t>& starts,
                                                   const TopicQueueKey& key, int32_t tran_type,
@@ -316,14 +327,11 @@ CommitLog::AppendOutcome CommitLog::AppendRecords(common::Bytes& records,
   AppendOutcome out;
   MappedFile* mf = queue_.last();
   if (mf == nullptr || mf->IsFull()) {
-    auto created = queue_.GetLastMappedFile(0);
-    if (!created.ok()) {
-      rt_.Trace(TraceEvent("StoreCreateMappedFileFailed", Severity::kWarn)
-                    .Detail("Error", created.status().ToString()));
+    mf = NewSegmentOrTrace();
+    if (mf == nullptr) {
       out.status = PutMessageStatus::kCreateMapedFileFailed;
       return out;
     }
-    mf = *created;
   }
   const int64_t total = static_cast<int64_t>(records.size());
   if (total + common::kEndFileMinBlankLength > mf->RemainingBytes()) {
@@ -335,14 +343,11 @@ CommitLog::AppendOutcome CommitLog::AppendRecords(common::Bytes& records,
       return out;
     }
     mf->set_last_modified_ms(store_ts);
-    auto created = queue_.GetLastMappedFile(0);
-    if (!created.ok()) {
-      rt_.Trace(TraceEvent("StoreCreateMappedFileFailed", Severity::kWarn)
-                    .Detail("Error", created.status().ToString()));
+    mf = NewSegmentOrTrace();
+    if (mf == nullptr) {
       out.status = PutMessageStatus::kCreateMapedFileFailed;
       return out;
     }
-    mf = *created;
     RMQ_ASSERT(total + common::kEndFileMinBlankLength <= mf->RemainingBytes());
   }
   const int64_t wrote_offset = mf->from() + mf->wrote_position();

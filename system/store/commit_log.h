@@ -152,6 +152,9 @@ class CommitLog {
   int32_t max_delay_level() const { return static_cast<int32_t>(delay_levels_.size()); }
 
  private:
+  // A new last segment, or nullptr after tracing StoreCreateMappedFileFailed.
+  MappedFile* NewSegmentOrTrace();
+
   struct AppendOutcome {
     PutMessageStatus status = PutMessageStatus::kUnknownError;
     AppendMessageResult result;

@@ -5,6 +5,7 @@
 #include "system/common/checksum.h"
 #include "system/common/perm_name.h"
 #include "system/common/register_broker_body.h"
+#include "system/common/subscription_group.h"
 #include "system/common/topic_validator.h"
 
 namespace rmqsim::broker {
@@ -27,7 +28,8 @@ Broker::Broker(Runtime& rt, BrokerConfig config, store::MessageStoreConfig store
     : rt_(rt),
       config_(std::move(config)),
       store_config_(std::move(store_config)),
-      groups_(config_.auto_create_subscription_group) {
+      groups_(rt_, config_.auto_create_subscription_group,
+              ConfigPath(store_config_, "subscriptionGroup.json")) {
   store_ = std::make_unique<store::DefaultMessageStore>(rt_, store_config_);
   store::ConsumerOffsetManagerOptions offset_options;
   offset_options.config_file_path = store_config_.ConsumerOffsetPath();
@@ -57,6 +59,7 @@ Broker::Broker(Runtime& rt, BrokerConfig config, store::MessageStoreConfig store
 Broker::~Broker() {
   rt_.executor().Cancel(register_timer_);
   rt_.executor().Cancel(client_scan_timer_);
+  rt_.executor().Cancel(slave_sync_timer_);
 }
 
 Status Broker::Start() {
@@ -69,12 +72,10 @@ Status Broker::Start() {
   if (!slave && config_.broker_id != 0) {
     return InvalidArgumentError("a master's brokerId must be 0");
   }
-  if (slave && config_.ha_master_address.empty()) {
-    return InvalidArgumentError("a SLAVE needs haMasterAddress");
-  }
-  // BrokerController.initialize: topics, consumer offsets, (subscription groups), store.
+  // BrokerController.initialize: topics, consumer offsets, subscription groups, store.
   RMQ_RETURN_IF_ERROR(topics_->Load());
   RMQ_RETURN_IF_ERROR(offsets_->Load());
+  RMQ_RETURN_IF_ERROR(groups_.Load());
   RMQ_RETURN_IF_ERROR(schedule_->Load());
   RMQ_RETURN_IF_ERROR(store_->Start());
   {
@@ -83,6 +84,13 @@ Status Broker::Start() {
     // A broker on an ephemeral port (tests) takes an ephemeral HA port too.
     ha_options.ha_listen_port = config_.listen_port == 0 ? 0 : config_.ha_listen_port;
     ha_options.master_ha_address = config_.ha_master_address;
+    ha_options.heartbeat_interval = store_config_.ha_send_heartbeat_interval;
+    ha_options.housekeeping_interval = store_config_.ha_housekeeping_interval;
+    ha_options.transfer_batch_size = store_config_.ha_transfer_batch_size;
+    ha_options.slave_fallbehind_max = store_config_.ha_slave_fallbehind_max;
+    // BrokerController.initialize: without haMasterAddress the responses of REGISTER_BROKER
+    // supply it (updateMasterHAServerAddrPeriodically).
+    update_master_ha_periodically_ = slave && config_.ha_master_address.empty();
     ha_ = std::make_unique<store::HAService>(rt_, *store_, std::move(ha_options));
     RMQ_RETURN_IF_ERROR(ha_->Start());
     if (config_.listen_port == 0 && !slave) config_.ha_listen_port = ha_->listen_port();
@@ -125,6 +133,7 @@ Status Broker::Start() {
   RegisterBrokerAll();
   ScheduleRegister(config_.register_first_delay);
   ScheduleClientScan(config_.client_scan_interval);
+  if (slave) ScheduleSlaveSync(config_.slave_sync_first_delay);
   return Status::Ok();
 }
 
@@ -150,6 +159,7 @@ void Broker::RegisterBrokerAll() {
   }
   std::string encoded = common::EncodeRegisterBrokerBody(body);
   const int64_t counter = body.topic_config_serialize_wrapper.data_version.counter;
+  const uint64_t round = ++register_round_;
   for (const Address& ns : config_.namesrv_addrs) {
     auto req = RemotingCommand::CreateRequest(RequestCode::REGISTER_BROKER);
     req.SetExtField("brokerName", config_.broker_name);
@@ -161,9 +171,10 @@ void Broker::RegisterBrokerAll() {
     req.body = encoded;
     req.SetExtFieldInt("bodyCrc32", common::Crc32Masked(common::AsByteSpan(req.body)));
     outer_->Invoke(ns, std::move(req), config_.register_broker_timeout,
-                   guard_.Wrap([this, ns, counter](StatusOr<RemotingCommand> r) {
+                   guard_.Wrap([this, ns, counter, round](StatusOr<RemotingCommand> r) {
                      bool ok = r.ok() && r->code == ResponseCode::SUCCESS;
                      ok ? ++registrations_ok_ : ++registrations_failed_;
+                     if (ok) OnRegisterResponse(round, *r);
                      TraceEvent e("BrokerRegisterResult", ok ? Severity::kInfo : Severity::kWarn);
                      e.Detail("Namesrv", ns.ToString()).Detail("Ok", ok).Detail("Counter", counter);
                      if (!r.ok()) {
@@ -174,6 +185,94 @@ void Broker::RegisterBrokerAll() {
                      rt_.Trace(std::move(e));
                    }));
   }
+}
+
+void Broker::OnRegisterResponse(uint64_t round, const RemotingCommand& response) {
+  // registerBrokerAll uses the first result of the round (registerBrokerResultList.get(0)).
+  if (round <= register_round_applied_ || stopping_) return;
+  register_round_applied_ = round;
+  if (!is_slave()) return;
+  std::string ha_addr = response.GetOptionalString("haServerAddr").value_or("");
+  std::string master = response.GetOptionalString("masterAddr").value_or("");
+  if (update_master_ha_periodically_ && !ha_addr.empty() && ha_) ha_->UpdateMasterAddress(ha_addr);
+  if (master != master_addr_) {
+    rt_.Trace(TraceEvent("BrokerSlaveMasterChanged")
+                  .Detail("BrokerName", config_.broker_name)
+                  .Detail("From", master_addr_)
+                  .Detail("To", master)
+                  .Detail("HaServerAddr", ha_addr));
+    master_addr_ = master;
+  }
+}
+
+void Broker::ScheduleSlaveSync(Duration delay) {
+  slave_sync_timer_ = rt_.executor().ScheduleAfter(delay, guard_.Wrap([this] {
+    if (stopping_) return;
+    if (!slave_sync_running_) scope_.Spawn(SlaveSyncAll());
+    ScheduleSlaveSync(config_.slave_sync_interval);
+  }));
+}
+
+// SlaveSynchronize.syncAll: topic configs, consumer offsets, delay offsets, subscription groups,
+// one after the other, each skipped when the master is unknown; a failure is traced and the
+// next item still runs (Java logs and goes on).
+Task<void> Broker::SlaveSyncAll() {
+  slave_sync_running_ = true;
+  const std::string master = master_addr_;
+  if (master.empty()) {
+    slave_sync_running_ = false;
+    co_return;
+  }
+  auto master_address = Address::Parse(master);
+  if (!master_address.ok()) {
+    slave_sync_running_ = false;
+    co_return;
+  }
+  int ok_count = 0;
+  for (int32_t code :
+       {RequestCode::GET_ALL_TOPIC_CONFIG, RequestCode::GET_ALL_CONSUMER_OFFSET,
+        RequestCode::GET_ALL_DELAY_OFFSET, RequestCode::GET_ALL_SUBSCRIPTIONGROUP_CONFIG}) {
+    auto r = co_await AwaitCallback<StatusOr<RemotingCommand>>(
+        rt_.executor(), [this, &master_address, code](auto done) {
+          outer_->Invoke(*master_address, RemotingCommand::CreateRequest(code), seconds(3),
+                         std::move(done));
+        });
+    if (stopping_) break;
+    Status st = Status::Ok();
+    if (!r.ok()) {
+      st = r.status();
+    } else if (r->code != ResponseCode::SUCCESS) {
+      st = UnavailableError("code " + std::to_string(r->code) + ": " + r->remark.value_or(""));
+    } else if (code == RequestCode::GET_ALL_TOPIC_CONFIG) {
+      auto w = common::DecodeTopicConfigSerializeWrapper(r->body);
+      if (w.ok()) {
+        topics_->SyncFromMaster(*w);
+      } else {
+        st = w.status();
+      }
+    } else if (code == RequestCode::GET_ALL_CONSUMER_OFFSET) {
+      st = offsets_->SyncFromMaster(r->body);
+    } else if (code == RequestCode::GET_ALL_DELAY_OFFSET) {
+      st = schedule_->SyncFromMaster(r->body);
+    } else {
+      auto w = common::DecodeSubscriptionGroupWrapper(r->body);
+      if (w.ok()) {
+        groups_.SyncFromMaster(*w);
+      } else {
+        st = w.status();
+      }
+    }
+    if (st.ok()) {
+      ++ok_count;
+    } else {
+      rt_.Trace(TraceEvent("BrokerSlaveSyncFailed", Severity::kWarn)
+                    .Detail("Master", master)
+                    .Detail("Code", code)
+                    .Detail("Error", st.ToString()));
+    }
+  }
+  if (ok_count == 4) ++slave_syncs_ok_;
+  slave_sync_running_ = false;
 }
 
 void Broker::ScheduleClientScan(Duration delay) {
@@ -269,6 +368,12 @@ void Broker::RegisterProcessors() {
       [this](const Command& r, Responder) { return ProcessUpdateAndCreateTopic(r); });
   add(RequestCode::GET_ALL_TOPIC_CONFIG,
       [this](const Command& r, Responder) { return ProcessGetAllTopicConfig(r); });
+  add(RequestCode::GET_ALL_CONSUMER_OFFSET,
+      [this](const Command& r, Responder) { return ProcessGetAllConsumerOffset(r); });
+  add(RequestCode::GET_ALL_DELAY_OFFSET,
+      [this](const Command& r, Responder) { return ProcessGetAllDelayOffset(r); });
+  add(RequestCode::GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
+      [this](const Command& r, Responder) { return ProcessGetAllSubscriptionGroup(r); });
   add(RequestCode::VIEW_MESSAGE_BY_ID,
       [this](const Command& r, Responder) { return ProcessViewMessageById(r); });
 }
@@ -285,6 +390,7 @@ void Broker::Stop(std::function<void()> done) {
 Task<void> Broker::StopTask(std::function<void()> done) {
   rt_.executor().Cancel(register_timer_);
   rt_.executor().Cancel(client_scan_timer_);
+  rt_.executor().Cancel(slave_sync_timer_);
   hold_->Shutdown();
   // unregisterBrokerAll: every name server in parallel, each bounded by the register timeout.
   if (started_ && !config_.namesrv_addrs.empty()) {
@@ -317,6 +423,8 @@ Task<void> Broker::StopTask(std::function<void()> done) {
       rt_.executor(), [this](std::function<void(Status)> cb) { schedule_->Shutdown(cb); });
   Status topics = co_await AwaitCallback<Status>(
       rt_.executor(), [this](std::function<void(Status)> cb) { topics_->Persist(cb); });
+  Status groups = co_await AwaitCallback<Status>(
+      rt_.executor(), [this](std::function<void(Status)> cb) { groups_.Persist(cb); });
   Status store = Status::Ok();
   if (store_->started()) {
     store = co_await AwaitCallback<Status>(
@@ -327,6 +435,7 @@ Task<void> Broker::StopTask(std::function<void()> done) {
                 .Detail("Offsets", offsets.ToString())
                 .Detail("DelayOffsets", delay.ToString())
                 .Detail("Topics", topics.ToString())
+                .Detail("Groups", groups.ToString())
                 .Detail("Store", store.ToString()));
   done();
 }

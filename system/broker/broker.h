@@ -10,15 +10,20 @@
 //   HEART_BEAT, UNREGISTER_CLIENT                          ClientManageProcessor
 //   CONSUMER_SEND_MSG_BACK                                 SendMessageProcessor
 //   GET_MAX_OFFSET, GET_MIN_OFFSET, SEARCH_OFFSET_BY_TIMESTAMP, GET_EARLIEST_MSG_STORETIME,
-//   UPDATE_AND_CREATE_TOPIC, GET_ALL_TOPIC_CONFIG          AdminBrokerProcessor
+//   UPDATE_AND_CREATE_TOPIC, GET_ALL_TOPIC_CONFIG,         AdminBrokerProcessor
+//   GET_ALL_CONSUMER_OFFSET, GET_ALL_DELAY_OFFSET,
+//   GET_ALL_SUBSCRIPTIONGROUP_CONFIG (what a slave syncs)
 //   VIEW_MESSAGE_BY_ID                                     QueryMessageProcessor
 //   anything else: REQUEST_CODE_NOT_SUPPORTED              AdminBrokerProcessor
 //
 // Timers: REGISTER_BROKER to every name server in parallel at start, every 30 s (first after
 // 10 s) and on every topic change; client expiry scan every 10 s; held pulls checked every 5 s;
 // consumer offsets persisted every 5 s (store::ConsumerOffsetManager); delayed messages
-// delivered by ScheduleMessageService. Stop(): UNREGISTER_BROKER everywhere, close the
-// server, persist offsets, shut the store down cleanly.
+// delivered by ScheduleMessageService. A slave takes its master's address and HA address from
+// the REGISTER_BROKER responses (unless haMasterAddress is set) and copies topic configs,
+// consumer offsets, delay offsets and subscription groups from the master every 10 s (first after
+// 3 s; SlaveSynchronize). Stop(): UNREGISTER_BROKER everywhere, close the server, persist
+// offsets, shut the store down cleanly.
 #pragma once
 
 #include <cstdint>
@@ -73,6 +78,13 @@ class Broker final : public Service {
   const ProducerManager& producers() const { return producers_; }
   const PullRequestHoldService& pull_hold() const { return *hold_; }
   const ScheduleMessageService& schedule() const { return *schedule_; }
+  const SubscriptionGroupManager& groups() const { return groups_; }
+  bool is_slave() const { return store_config_.broker_role == store::BrokerRole::kSlave; }
+  // A slave's master address as the name servers last told it (SlaveSynchronize's masterAddr);
+  // empty when unknown or the master is gone.
+  const std::string& master_addr() const { return master_addr_; }
+  // Complete SlaveSynchronize rounds (all four requests answered SUCCESS).
+  uint64_t slave_syncs_ok() const { return slave_syncs_ok_; }
   // REGISTER_BROKER requests answered SUCCESS, over all name servers.
   uint64_t registrations_ok() const { return registrations_ok_; }
   uint64_t registrations_failed() const { return registrations_failed_; }
@@ -87,6 +99,10 @@ class Broker final : public Service {
   void RegisterProcessors();
   void ScheduleRegister(Duration delay);
   void ScheduleClientScan(Duration delay);
+  // A REGISTER_BROKER response of round `round`; a slave applies the first success of each.
+  void OnRegisterResponse(uint64_t round, const Command& response);
+  void ScheduleSlaveSync(Duration delay);
+  Task<void> SlaveSyncAll();
   void ScanNotActiveChannels();
   void OnChannelClosed(const std::shared_ptr<remoting::RemotingChannel>& channel);
   void NotifyConsumerIdsChanged(
@@ -110,6 +126,9 @@ class Broker final : public Service {
   Reply ProcessOffsetQuery(const Command& request);
   Reply ProcessUpdateAndCreateTopic(const Command& request);
   Reply ProcessGetAllTopicConfig(const Command& request);
+  Reply ProcessGetAllConsumerOffset(const Command& request);
+  Reply ProcessGetAllDelayOffset(const Command& request);
+  Reply ProcessGetAllSubscriptionGroup(const Command& request);
   Reply ProcessViewMessageById(const Command& request);
 
   common::HostAddress StoreHost() const { return store_host_; }
@@ -134,6 +153,13 @@ class Broker final : public Service {
   bool stopping_ = false;
   TimerId register_timer_;
   TimerId client_scan_timer_;
+  TimerId slave_sync_timer_;
+  std::string master_addr_;
+  bool update_master_ha_periodically_ = false;
+  uint64_t register_round_ = 0;
+  uint64_t register_round_applied_ = 0;
+  bool slave_sync_running_ = false;
+  uint64_t slave_syncs_ok_ = 0;
   uint64_t registrations_ok_ = 0;
   uint64_t registrations_failed_ = 0;
   LifetimeGuard guard_;

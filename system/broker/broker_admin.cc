@@ -220,6 +220,30 @@ Broker::Reply Broker::ProcessGetAllTopicConfig(const Command& request) {
   return resp;
 }
 
+// AdminBrokerProcessor.getAllConsumerOffset / getAllDelayOffset / getAllSubscriptionGroup: the
+// manager's JSON document, which a slave copies (SlaveSynchronize).
+Broker::Reply Broker::ProcessGetAllConsumerOffset(const Command& request) {
+  RemotingCommand resp = request.CreateResponse(ResponseCode::SUCCESS);
+  resp.body = offsets_->Encode();
+  return resp;
+}
+
+Broker::Reply Broker::ProcessGetAllDelayOffset(const Command& request) {
+  std::string content = schedule_->EncodeOffsets();
+  if (content.empty()) {
+    return request.CreateResponse(ResponseCode::SYSTEM_ERROR, "No delay offset in this broker");
+  }
+  RemotingCommand resp = request.CreateResponse(ResponseCode::SUCCESS);
+  resp.body = std::move(content);
+  return resp;
+}
+
+Broker::Reply Broker::ProcessGetAllSubscriptionGroup(const Command& request) {
+  RemotingCommand resp = request.CreateResponse(ResponseCode::SUCCESS);
+  resp.body = groups_.Encode();
+  return resp;
+}
+
 Broker::Reply Broker::ProcessViewMessageById(const Command& request) {
   auto offset = request.GetRequiredInt64("offset");
   if (!offset.ok()) return Err(request, offset.status());

@@ -116,6 +116,7 @@ Status BrokerConfig::SetByName(std::string_view name, std::string_view value) {
     ha_master_address = std::string(value);
     return Status::Ok();
   }
+  if (name == "slaveReadEnable") return set_bool(&slave_read_enable);
   if (name == "namesrvAddr") {
     auto addrs = ParseNamesrvAddr(value);
     if (!addrs.ok()) return addrs.status();

@@ -30,12 +30,19 @@ struct BrokerConfig {
   // NettyServerConfig.listenPort (10911); 0 picks a free port (tests), which is then published.
   uint16_t listen_port = 10911;
   // MessageStoreConfig.haListenPort (BrokerStartup sets listenPort + 1). Published as
-  // haServerAddr; replication is not modelled yet.
+  // haServerAddr; a master's slaves connect there (store::HAService).
   uint16_t ha_listen_port = 10912;
-  // A slave's master HA address "ip:port" (MessageStoreConfig.haMasterAddress in Java; kept here
-  // because the store config does not carry HA settings). Required for brokerRole=SLAVE until the
-  // REGISTER_BROKER response's haServerAddr is used.
+  // A slave's master HA address "ip:port" (MessageStoreConfig.haMasterAddress in Java). When
+  // empty, a slave takes it from its REGISTER_BROKER responses (haServerAddr) and follows it
+  // when it changes (updateMasterHAServerAddrPeriodically).
   std::string ha_master_address;
+  // A slave serves pulls and suggests where to pull next from the group's brokerId /
+  // whichBrokerWhenConsumeSlowly; when false every pull response suggests the master (id 0).
+  bool slave_read_enable = false;
+  // SlaveSynchronize: a slave copies topic configs, consumer offsets, delay offsets and
+  // subscription groups from its master every 10 s, the first time 3 s after start.
+  Duration slave_sync_first_delay = seconds(3);
+  Duration slave_sync_interval = seconds(10);
   // namesrvAddr, ';'-separated in broker.conf.
   std::vector<Address> namesrv_addrs;
 

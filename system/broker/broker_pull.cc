@@ -1,5 +1,6 @@
 // The pull path (PullMessageProcessor in 4.9.8; reference §3.2, §5.6) with long polling.
 #include "system/broker/broker.h"
+#include "system/common/mix_all.h"
 #include "system/common/perm_name.h"
 #include "system/common/sys_flag.h"
 
@@ -144,8 +145,16 @@ Broker::Reply Broker::ProcessPull(const Command& request, Responder responder, b
     resp.SetExtFieldInt("nextBeginOffset", r.next_begin_offset);
     resp.SetExtFieldInt("minOffset", r.min_offset);
     resp.SetExtFieldInt("maxOffset", r.max_offset);
-    // slaveReadEnable is false: always the master.
-    resp.SetExtFieldInt("suggestWhichBrokerId", 0);
+    // PullMessageProcessor: with slaveReadEnable, the group's whichBrokerWhenConsumeSlowly when
+    // the rest of the log is too far behind to be in memory (suggestPullingFromSlave), else the
+    // group's brokerId; without it, the master. (On a slave without slaveReadEnable Java first
+    // sets PULL_RETRY_IMMEDIATELY, but the status switch below overwrites the code.)
+    int64_t suggest = common::kMasterId;
+    if (config_.slave_read_enable) {
+      suggest = r.suggest_pulling_from_slave ? group->which_broker_when_consume_slowly
+                                             : group->broker_id;
+    }
+    resp.SetExtFieldInt("suggestWhichBrokerId", suggest);
     using store::GetMessageStatus;
     switch (r.status) {
       case GetMessageStatus::kFound:
@@ -190,6 +199,12 @@ Broker::Reply Broker::ProcessPull(const Command& request, Responder responder, b
         }
         break;
       case ResponseCode::PULL_OFFSET_MOVED:
+        if (is_slave() && !store_config_.offset_check_in_slave) {
+          // A slave does not judge offsets: retry at once, from the group's broker.
+          resp.SetExtFieldInt("suggestWhichBrokerId", group->broker_id);
+          resp.code = ResponseCode::PULL_RETRY_IMMEDIATELY;
+          break;
+        }
         // On a master Java also writes an OffsetMovedEvent to OFFSET_MOVED_EVENT; traced here.
         rt_.Trace(TraceEvent("BrokerPullOffsetMoved", Severity::kWarn)
                       .Detail("Group", h.consumer_group)
@@ -203,7 +218,7 @@ Broker::Reply Broker::ProcessPull(const Command& request, Responder responder, b
     }
   }
   // The commit offset rides on the first run only, and never on a slave.
-  if (allow_suspend && has_commit) {
+  if (allow_suspend && has_commit && !is_slave()) {
     offsets_->CommitOffset(remote, h.consumer_group, h.topic, h.queue_id, h.commit_offset);
   }
   if (resp.code == -1) return std::nullopt;

@@ -36,8 +36,18 @@ Status ScheduleMessageService::Load() {
   for (size_t i = 0; i < delays->size(); ++i) {
     levels_[static_cast<int32_t>(i + 1)].delay = (*delays)[i];
   }
-  // {"offsetTable":{"1":5}} (fastjson may write bare integer keys: {1:5}).
-  return file_.Load([this](const std::string& text) -> Status {
+  return file_.Load([this](const std::string& text) { return ApplyOffsets(text); });
+}
+
+Status ScheduleMessageService::SyncFromMaster(const std::string& json) {
+  RMQ_RETURN_IF_ERROR(ApplyOffsets(json));
+  file_.Persist(EncodeOffsets());
+  return Status::Ok();
+}
+
+// {"offsetTable":{"1":5}} (fastjson may write bare integer keys: {1:5}).
+Status ScheduleMessageService::ApplyOffsets(const std::string& text) {
+  {
     std::map<int32_t, int64_t> parsed;
     size_t pos = text.find("offsetTable");
     if (pos == std::string::npos) return InvalidArgumentError("no offsetTable");
@@ -70,7 +80,7 @@ Status ScheduleMessageService::Load() {
       if (it != levels_.end()) it->second.offset = off;
     }
     return Status::Ok();
-  });
+  }
 }
 
 std::string ScheduleMessageService::EncodeOffsets() const {

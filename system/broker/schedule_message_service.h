@@ -44,6 +44,9 @@ class ScheduleMessageService {
   int64_t offset(int32_t level) const;
   uint64_t delivered() const { return delivered_; }
   std::string EncodeOffsets() const;
+  // SlaveSynchronize.syncDelayOffset: the master's delayOffset.json content replaces ours (a
+  // slave does not deliver; the offsets matter if it is ever restarted as a master).
+  Status SyncFromMaster(const std::string& json);
 
  private:
   struct Level {
@@ -55,6 +58,7 @@ class ScheduleMessageService {
   void Arm(int32_t level, Duration delay);
   void Check(int32_t level);
   void PersistTick();
+  Status ApplyOffsets(const std::string& text);
 
   Runtime& rt_;
   store::DefaultMessageStore& store_;

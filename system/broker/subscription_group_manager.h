@@ -1,48 +1,53 @@
 // SubscriptionGroupManager (broker/.../subscription/SubscriptionGroupManager.java in 4.9.8): per
-// consumer group settings, created on first use when autoCreateSubscriptionGroup is on (the
-// default). Held in memory only: subscriptionGroup.json is not written (every group has the
-// defaults anyway until an admin command changes them, which is not modelled).
+// consumer group settings, created with the defaults on first use when autoCreateSubscriptionGroup
+// is on (the default), with a DataVersion bumped by every change and persisted as
+// <storePathRootDir>/config/subscriptionGroup.json (SubscriptionGroupWrapper JSON). A slave
+// replaces its table with its master's when the versions differ (SlaveSynchronize, code 201).
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <string>
 
+#include "sim/base/status.h"
+#include "sim/runtime/runtime.h"
+#include "system/broker/config_file.h"
+#include "system/common/subscription_group.h"
+
 namespace rmqsim::broker {
 
-// SubscriptionGroupConfig defaults.
-struct SubscriptionGroupConfig {
-  std::string group_name;
-  bool consume_enable = true;
-  bool consume_from_min_enable = true;
-  bool consume_broadcast_enable = true;
-  int32_t retry_queue_nums = 1;
-  int32_t retry_max_times = 16;
-  int64_t broker_id = 0;
-  int64_t which_broker_when_consume_slowly = 1;
-  bool notify_consumer_ids_changed_enable = true;
-};
+using SubscriptionGroupConfig = common::SubscriptionGroupConfig;
 
 class SubscriptionGroupManager {
  public:
-  explicit SubscriptionGroupManager(bool auto_create) : auto_create_(auto_create) {}
+  // Adds the built-in groups (TOOLS_CONSUMER, FILTERSRV_CONSUMER, SELF_TEST_C_GROUP, ...).
+  SubscriptionGroupManager(Runtime& rt, bool auto_create, std::string path);
+
+  // Loads subscriptionGroup.json (or its .bak) over the built-in table.
+  Status Load();
 
   // findSubscriptionGroupConfig: the group's config, created with the defaults when missing and
-  // auto-creation is on; nullptr otherwise.
-  const SubscriptionGroupConfig* Find(const std::string& group) {
-    auto it = table_.find(group);
-    if (it != table_.end()) return &it->second;
-    if (!auto_create_) return nullptr;
-    SubscriptionGroupConfig c;
-    c.group_name = group;
-    return &table_.emplace(group, c).first->second;
-  }
-  void Update(const SubscriptionGroupConfig& c) { table_[c.group_name] = c; }
+  // auto-creation is on (or the group is a system group); nullptr otherwise.
+  const SubscriptionGroupConfig* Find(const std::string& group);
+  // updateSubscriptionGroupConfig: replaces or adds.
+  void Update(const SubscriptionGroupConfig& c);
+  // SlaveSynchronize.syncSubscriptionGroupConfig: the master's table and version when its
+  // version differs from ours. True if replaced.
+  bool SyncFromMaster(const common::SubscriptionGroupWrapper& master);
+
   const std::map<std::string, SubscriptionGroupConfig>& table() const { return table_; }
+  const common::DataVersion& data_version() const { return data_version_; }
+  std::string Encode() const;
+  void Persist(ConfigFile::DoneCallback done = nullptr);
 
  private:
+  void NextVersion();
+
+  Runtime& rt_;
   bool auto_create_;
+  ConfigFile file_;
   std::map<std::string, SubscriptionGroupConfig> table_;
+  common::DataVersion data_version_;
 };
 
 }  // namespace rmqsim::broker

@@ -127,6 +127,17 @@ void TopicConfigManager::UpdateTopicConfig(const TopicConfig& config) {
   Changed(config, "Admin");
 }
 
+bool TopicConfigManager::SyncFromMaster(const common::TopicConfigSerializeWrapper& master) {
+  if (master.data_version == data_version_) return false;
+  table_ = master.topic_config_table;
+  data_version_ = master.data_version;
+  rt_.Trace(TraceEvent("BrokerTopicsSynced")
+                .Detail("Topics", static_cast<uint64_t>(table_.size()))
+                .Detail("Counter", data_version_.counter));
+  Persist();
+  return true;
+}
+
 common::TopicConfigSerializeWrapper TopicConfigManager::Wrapper() const {
   common::TopicConfigSerializeWrapper w;
   w.topic_config_table = table_;

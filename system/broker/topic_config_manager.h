@@ -63,6 +63,11 @@ class TopicConfigManager {
   // updateTopicConfig (UPDATE_AND_CREATE_TOPIC): replaces or adds.
   void UpdateTopicConfig(const common::TopicConfig& config);
 
+  // SlaveSynchronize.syncTopicConfig: the master's table and version when its version differs
+  // from ours; persisted. True if replaced. (No re-registration: a slave's topics do not make
+  // routes.)
+  bool SyncFromMaster(const common::TopicConfigSerializeWrapper& master);
+
   // The TopicConfigSerializeWrapper JSON (topics.json and GET_ALL_TOPIC_CONFIG).
   std::string Encode() const;
   common::TopicConfigSerializeWrapper Wrapper() const;

@@ -523,6 +523,40 @@ void CommitLog::AsyncPutMessages(PutMessagesRequest req, PutCallback cb) {
   Complete(std::move(result), req.wait_store_msg_ok, std::move(cb));
 }
 
+StatusOr<int64_t> CommitLog::AppendRaw(int64_t offset, common::ByteSpan data) {
+  const int64_t seg = config_.mapped_file_size_commit_log;
+  const int64_t max = GetMaxOffset();
+  if (queue_.empty()) {
+    if (offset % seg != 0) {
+      return FailedPreconditionError("raw append to an empty commit log at " +
+                                     std::to_string(offset) + ", not a segment start");
+    }
+  } else if (offset != max) {
+    auto last = queue_.GetLastMappedFile(max);
+    if (!last.ok()) return last.status();
+    MappedFile* mf = *last;
+    if (offset != mf->from() + mf->file_size() || mf->IsFull()) {
+      return FailedPreconditionError("raw append at " + std::to_string(offset) +
+                                     " but the commit log ends at " + std::to_string(max));
+    }
+    RMQ_RETURN_IF_ERROR(mf->AppendEndOfFile({}));  // the zero tail Java would have received
+  }
+  size_t consumed = 0;
+  while (consumed < data.size()) {
+    auto last = queue_.GetLastMappedFile(offset);
+    if (!last.ok()) return last.status();
+    MappedFile* mf = *last;
+    const size_t n =
+        std::min<size_t>(data.size() - consumed, static_cast<size_t>(mf->RemainingBytes()));
+    RMQ_RETURN_IF_ERROR(mf->Append(data.subspan(consumed, n)));
+    mf->set_last_modified_ms(ToUnixMillis(rt_.WallNow()));
+    consumed += n;
+    offset += static_cast<int64_t>(n);
+  }
+  if (consumed > 0 && on_appended_) on_appended_();
+  return static_cast<int64_t>(consumed);
+}
+
 StatusOr<int64_t> CommitLog::AppendData(int64_t offset, common::ByteSpan data) {
   const int64_t seg = config_.mapped_file_size_commit_log;
   if (queue_.empty()) {

@@ -107,6 +107,15 @@ class CommitLog {
   // record at the end is left for the caller to complete. kCorruption for an invalid record
   // (nothing from it on is written), kFailedPrecondition for a wrong offset.
   StatusOr<int64_t> AppendData(int64_t offset, common::ByteSpan data);
+  // What a 4.x slave really does (HAClient -> CommitLog.appendData writes whatever bytes the master
+  // pushed at its end): appends `data` unvalidated at `offset` = the log's end, rolling segments
+  // as they fill. Used once the slave's log has diverged from its master's (a master that lost
+  // its unflushed tail to power loss while the slave had it): the master then pushes its own,
+  // different bytes from the slave's end, usually from the middle of a record. The model's master
+  // skips a full segment's blank tail (Java sends its zero bytes), so a frame at the next segment
+  // start while the log ends inside the current one fills the rest of that segment first.
+  // Returns the bytes appended; kFailedPrecondition for any other offset.
+  StatusOr<int64_t> AppendRaw(int64_t offset, common::ByteSpan data);
 
   // Starts the periodic flush: FlushRealTimeService under ASYNC_FLUSH; under SYNC_FLUSH puts
   // flush on demand and the tick only retries what is left.

@@ -220,6 +220,14 @@ Status ConsumerOffsetManager::Decode(std::string_view json) {
   return Status::Ok();
 }
 
+Status ConsumerOffsetManager::SyncFromMaster(std::string_view json) {
+  OffsetTable mine = offset_table_;
+  RMQ_RETURN_IF_ERROR(Decode(json));
+  for (auto& [key, queues] : mine) offset_table_.try_emplace(key, std::move(queues));
+  Persist();
+  return Status::Ok();
+}
+
 // ---------------------------------------------------------------------------- persistence
 
 StatusOr<std::string> ConsumerOffsetManager::ReadWholeFile(const std::string& path) const {

@@ -75,6 +75,9 @@ class ConsumerOffsetManager {
   std::string Encode(bool pretty = false) const;
   // Replaces the table from a document. kInvalidArgument naming what is wrong.
   Status Decode(std::string_view json);
+  // SlaveSynchronize.syncConsumerOffset: offsetTable.putAll(master's) — each topic@group of the
+  // master's document replaces ours, groups only we have stay — then persists.
+  Status SyncFromMaster(std::string_view json);
 
   // ConfigManager.persist; serialized (one requested during another runs after it). `done`
   // (optional) never runs inside the call.

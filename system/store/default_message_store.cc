@@ -302,6 +302,12 @@ StatusOr<int64_t> DefaultMessageStore::AppendToCommitLog(int64_t offset, common:
   return commit_log_->AppendData(offset, data);
 }
 
+StatusOr<int64_t> DefaultMessageStore::AppendRawToCommitLog(int64_t offset,
+                                                            common::ByteSpan data) {
+  if (shutdown_ || !started_) return FailedPreconditionError("store not running");
+  return commit_log_->AppendRaw(offset, data);
+}
+
 void DefaultMessageStore::PutMessage(PutMessageRequest request, PutCallback cb) {
   PutMessageStatus st = CheckStoreStatus();
   if (st != PutMessageStatus::kPutOk) return Reject(std::move(cb), st);
@@ -405,6 +411,19 @@ Status DefaultMessageStore::DoReput() {
         break;
       }
       if (rec.kind == CommitLog::RecordKind::kReadError) return rec.read_error;
+      if (config_.broker_role == BrokerRole::kSlave) {
+        // ReputMessageService on a slave (brokerId != 0): doNext = false and the offset stays,
+        // so dispatch is stuck here until a restart's recovery truncates the bytes (a diverged
+        // slave's log: AppendRaw). Consumers of this slave see nothing new meanwhile.
+        if (reput_stalled_at_ != reput_from_offset_) {
+          reput_stalled_at_ = reput_from_offset_;
+          rt_.Trace(TraceEvent("StoreReputStalled", Severity::kError)
+                        .Detail("Offset", reput_from_offset_)
+                        .Detail("Bytes", end - pos)
+                        .Detail("Error", rec.error));
+        }
+        return Status::Ok();
+      }
       // A record the store wrote itself does not parse: as Java on a master, skip the rest of
       // the segment's data.
       rt_.Trace(TraceEvent("StoreDispatchSkipped", Severity::kError)

@@ -66,6 +66,11 @@ class DefaultMessageStore {
   void PutMessages(PutMessagesRequest request, PutCallback cb);
   // Slave replication (appendToCommitLog): see CommitLog::AppendData; dispatch follows.
   StatusOr<int64_t> AppendToCommitLog(int64_t offset, common::ByteSpan data);
+  // A diverged slave's unvalidated append (CommitLog::AppendRaw). Dispatch follows and, on a
+  // slave, stalls at the first bytes that are not a record (ReputMessageService, brokerId != 0).
+  StatusOr<int64_t> AppendRawToCommitLog(int64_t offset, common::ByteSpan data);
+  // The commit-log offset a slave's dispatch is stuck at (bytes there are not a record), if any.
+  std::optional<int64_t> reput_stalled_at() const { return reput_stalled_at_; }
 
   // ------------------------------------------------------------------------------ reads
   // getMessage. `max_total_bytes` caps the batch beyond Java's isTheBatchFull (0 = no extra
@@ -184,6 +189,7 @@ class DefaultMessageStore {
   int64_t reput_from_offset_ = 0;
   bool reput_scheduled_ = false;
   bool dispatch_error_ = false;
+  std::optional<int64_t> reput_stalled_at_;
   TimerId dispatch_retry_timer_;
   std::vector<DispatchListener> listeners_;
 

@@ -33,10 +33,8 @@ HAService::~HAService() {
 Status HAService::Start() {
   running_ = true;
   if (store_.config().broker_role == BrokerRole::kSlave) {
-    if (options_.master_ha_address.empty()) {
-      return InvalidArgumentError("a slave needs the master's HA address");
-    }
-    ConnectMaster();
+    // Without haMasterAddress the broker supplies it from its REGISTER_BROKER responses.
+    if (!options_.master_ha_address.empty()) ConnectMaster();
     tick_timer_ = rt_.executor().ScheduleAfter(seconds(1), guard_.Wrap([this] { SlaveTick(); }));
     return Status::Ok();
   }
@@ -270,6 +268,18 @@ void HAService::FinishWaiter(uint64_t id, PutMessageStatus st) {
 
 // ------------------------------------------------------------------------------------ slave
 
+void HAService::UpdateMasterAddress(const std::string& address) {
+  if (address == options_.master_ha_address) return;
+  rt_.Trace(TraceEvent("HAMasterAddressUpdated")
+                .Detail("From", options_.master_ha_address)
+                .Detail("To", address));
+  options_.master_ha_address = address;
+  CloseMaster("master address changed");
+  ++master_epoch_;  // a connect in flight to the old address is dropped
+  connecting_ = false;
+  if (running_ && store_.config().broker_role == BrokerRole::kSlave) ConnectMaster();
+}
+
 void HAService::ConnectMaster() {
   if (!running_ || master_ || connecting_) return;
   auto addr = Address::Parse(options_.master_ha_address);
@@ -339,6 +349,25 @@ void HAService::OnSlaveData(std::span<const std::byte> data) {
     }
     if (slave_in_.size() - pos < kFrameHeaderBytes + static_cast<size_t>(body)) break;
     const int64_t max = store_.GetMaxPhyOffset();
+    if (slave_diverged_) {
+      // The log no longer matches the master's: append what it pushes, as Java always does.
+      if (body > 0) {
+        auto n = store_.AppendRawToCommitLog(
+            phy, common::ByteSpan(slave_in_.data() + pos + kFrameHeaderBytes,
+                                  static_cast<size_t>(body)));
+        if (!n.ok()) {
+          CloseMaster("raw append failed: " + n.status().ToString());
+          return;
+        }
+        appended = true;
+      } else if (phy != max) {
+        CloseMaster("master pushed offset " + std::to_string(phy) + ", slave expects " +
+                    std::to_string(max));
+        return;
+      }
+      pos += kFrameHeaderBytes + static_cast<size_t>(body);
+      continue;
+    }
     const int64_t expected = max + static_cast<int64_t>(slave_pending_.size());
     // Java: an empty slave accepts any start; otherwise the master must push at its end.
     const bool empty_slave = max == 0 && slave_pending_.empty();
@@ -352,6 +381,26 @@ void HAService::OnSlaveData(std::span<const std::byte> data) {
       slave_pending_.insert(slave_pending_.end(), b, b + body);
       const int64_t at = empty_slave ? phy : max;
       auto consumed = store_.AppendToCommitLog(at, slave_pending_);
+      if (!consumed.ok() && consumed.status().code() == StatusCode::kCorruption && !empty_slave) {
+        // The bytes at the slave's end are not a record of the master's: the master lost a tail
+        // the slave has (power loss under ASYNC_FLUSH) and now pushes its own bytes from here.
+        // 4.x does not notice: the slave appends them, acknowledges them (so a SYNC_MASTER
+        // answers PUT_OK for messages the slave cannot serve) and its dispatch stalls.
+        slave_diverged_ = true;
+        rt_.Trace(TraceEvent("HASlaveDiverged", Severity::kError)
+                      .Detail("Offset", max)
+                      .Detail("Error", consumed.status().ToString()));
+        common::Bytes raw = std::move(slave_pending_);
+        slave_pending_.clear();
+        auto n = store_.AppendRawToCommitLog(max, raw);
+        if (!n.ok()) {
+          CloseMaster("raw append failed: " + n.status().ToString());
+          return;
+        }
+        appended = true;
+        pos += kFrameHeaderBytes + static_cast<size_t>(body);
+        continue;
+      }
       if (!consumed.ok()) {
         CloseMaster("append failed: " + consumed.status().ToString());
         return;

@@ -61,6 +61,12 @@ class HAService {
   bool IsSlaveOk(int64_t master_put_where) const;
   // Slave side.
   bool connected_to_master() const { return master_ != nullptr; }
+  // True once the slave's log stopped matching the master's (see AppendRaw); until a restart.
+  bool slave_diverged() const { return slave_diverged_; }
+  // The master's HA address "ip:port"; a change drops the current connection (a slave learns it
+  // from the REGISTER_BROKER response when not configured: updateHaMasterAddress).
+  void UpdateMasterAddress(const std::string& address);
+  const std::string& master_address() const { return options_.master_ha_address; }
 
  private:
   struct Conn {
@@ -118,6 +124,7 @@ class HAService {
   MonoTime slave_last_read_{};
   MonoTime slave_last_report_{};
   uint64_t master_epoch_ = 0;
+  bool slave_diverged_ = false;
 
   LifetimeGuard guard_;
 };

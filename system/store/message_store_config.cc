@@ -104,6 +104,14 @@ Status MessageStoreConfig::Validate() const {
   if (flush_commit_log_least_pages < 0 || flush_consume_queue_least_pages < 0) {
     return InvalidArgumentError("least-pages settings must not be negative");
   }
+  if (slave_timeout <= Duration::zero() || ha_send_heartbeat_interval <= Duration::zero() ||
+      ha_housekeeping_interval <= Duration::zero()) {
+    return InvalidArgumentError(
+        "slaveTimeout, haSendHeartbeatInterval and haHousekeepingInterval must be positive");
+  }
+  if (ha_transfer_batch_size <= 0 || ha_slave_fallbehind_max <= 0) {
+    return InvalidArgumentError("haTransferBatchSize and haSlaveFallbehindMax must be positive");
+  }
   if (total_physical_memory_bytes <= 0) {
     return InvalidArgumentError("total_physical_memory_bytes must be positive");
   }
@@ -180,6 +188,10 @@ Status MessageStoreConfig::SetByName(std::string_view name, std::string_view val
   }
   if (name == "syncFlushTimeout") return set_ms(&sync_flush_timeout);
   if (name == "slaveTimeout") return set_ms(&slave_timeout);
+  if (name == "haSendHeartbeatInterval") return set_ms(&ha_send_heartbeat_interval);
+  if (name == "haHousekeepingInterval") return set_ms(&ha_housekeeping_interval);
+  if (name == "haTransferBatchSize") return set_i32(&ha_transfer_batch_size);
+  if (name == "haSlaveFallbehindMax") return set_i64(&ha_slave_fallbehind_max);
   if (name == "fileReservedTime") return set_i32(&file_reserved_time);
   if (name == "deleteWhen") {
     delete_when = std::string(value);

@@ -52,6 +52,15 @@ struct MessageStoreConfig {
   Duration sync_flush_timeout = milliseconds(5000);
   // SYNC_MASTER: a put waits at most this long for the replica hook (then FLUSH_SLAVE_TIMEOUT).
   Duration slave_timeout = milliseconds(3000);
+  // HA (store/.../ha): heartbeats (an empty frame from the master, an offset report from the
+  // slave) after this long without traffic; a connection silent for the housekeeping interval is
+  // closed; at most haTransferBatchSize bytes per frame; a SYNC_MASTER whose best slave lags by
+  // haSlaveFallbehindMax or more answers SLAVE_NOT_AVAILABLE. (haListenPort and haMasterAddress
+  // live in BrokerConfig.)
+  Duration ha_send_heartbeat_interval = milliseconds(5000);
+  Duration ha_housekeeping_interval = milliseconds(20000);
+  int32_t ha_transfer_batch_size = 32 * 1024;
+  int64_t ha_slave_fallbehind_max = 256ll * 1024 * 1024;
 
   // Retention (CleanCommitLogService).
   int32_t file_reserved_time = 72;         // hours

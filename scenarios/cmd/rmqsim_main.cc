@@ -72,6 +72,9 @@ int RunClusterCommand(rmqsim::scenarios::ClusterOptions o, const std::string& ch
                      " --quiet " + quiet + " --brokers " + std::to_string(o.brokers) +
                      " --producers " + std::to_string(o.producers) + " --rate " + rate +
                      " --consumers " + std::to_string(o.consumers) +
+                     " --slaves " + std::to_string(o.slaves) +
+                     (o.sync_master ? "" : " --async-master") +
+                     (o.slave_read_enable ? " --slave-read" : "") +
                      (o.sync_flush ? "" : " --async-flush") + (o.faults ? "" : " --no-faults") +
                      (o.buggify ? " --buggify" : "");
   return RunAndReport([&] { return rmqsim::scenarios::RunCluster(o); },
@@ -114,6 +117,11 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.01, 100000.0));
   c->add_option("--consumers", cluster.consumers, "Push consumers in the group")
       ->check(CLI::Range(1, 64));
+  c->add_option("--slaves", cluster.slaves, "Slaves per broker group")->check(CLI::Range(0, 4));
+  bool casync_master = false;
+  c->add_flag("--async-master", casync_master,
+              "Masters are ASYNC_MASTER (default SYNC_MASTER: a send waits for a slave)");
+  c->add_flag("--slave-read", cluster.slave_read_enable, "Brokers run with slaveReadEnable=true");
   c->add_flag("--async-flush", casync, "Brokers use ASYNC_FLUSH (power loss may lose messages)");
   c->add_flag("--no-faults", cno_faults, "Run without the nemesis");
   c->add_flag("--buggify", cluster.buggify, "Enable BUGGIFY sites");
@@ -129,6 +137,7 @@ int main(int argc, char** argv) {
   if (c->parsed()) {
     cluster.faults = !cno_faults;
     cluster.sync_flush = !casync;
+    cluster.sync_master = !casync_master;
     return RunClusterCommand(cluster, cchaos, cquiet, cdigest_only);
   }
   if (d->parsed()) {

@@ -28,6 +28,7 @@ constexpr const char* kConsumerGroup = "chaos_cg";
 // What every client saw, recorded outside the processes (it survives their deaths).
 struct History {
   uint64_t invoked = 0, ok = 0, other_status = 0, failed = 0, deliveries = 0;
+  uint64_t flush_disk_timeout = 0, flush_slave_timeout = 0, slave_not_available = 0;
   std::map<std::string, int> acked;          // key -> 1 (SEND_OK)
   std::set<std::string> sent;                // every key ever invoked
   std::set<std::string> failed_keys;         // unknown outcome
@@ -81,6 +82,19 @@ class ProducerApp final : public Service {
       history_->acked[key] = 1;
     } else {
       ++history_->other_status;
+      switch (result->send_status) {
+        case client::SendStatus::FLUSH_DISK_TIMEOUT:
+          ++history_->flush_disk_timeout;
+          break;
+        case client::SendStatus::FLUSH_SLAVE_TIMEOUT:
+          ++history_->flush_slave_timeout;
+          break;
+        case client::SendStatus::SLAVE_NOT_AVAILABLE:
+          ++history_->slave_not_available;
+          break;
+        default:
+          break;
+      }
     }
   }
   Task<void> StopTask(std::function<void()> done) {
@@ -202,23 +216,35 @@ ClusterResult RunCluster(const ClusterOptions& o) {
     namesrv_addrs.push_back(Address{ip, 9876});
   }
   std::vector<Address> broker_addrs;
+  std::vector<sim::ProcessId> slave_pids;
   for (int i = 0; i < o.brokers; ++i) {
-    std::string name = std::string("broker-") + static_cast<char>('a' + i);
-    std::string ip = "10.0.1." + std::to_string(i + 1);
-    auto m = *world.AddMachine({.name = name, .ip = ip});
-    broker_addrs.push_back(Address{ip, 10911});
-    auto p = *world.AddProcess(m, name, [=](Runtime& rt) {
-      broker::BrokerConfig bc;
-      bc.broker_name = name;
-      bc.broker_ip1 = ip;
-      bc.namesrv_addrs = namesrv_addrs;
-      store::MessageStoreConfig sc = store::MessageStoreConfig::ForSimulation();
-      sc.flush_disk_type =
-          o.sync_flush ? store::FlushDiskType::kSyncFlush : store::FlushDiskType::kAsyncFlush;
-      return std::make_unique<broker::Broker>(rt, bc, sc);
-    });
-    machines.push_back(m);
-    targets.push_back(p);
+    const std::string group = std::string("broker-") + static_cast<char>('a' + i);
+    // The master (brokerId 0) on 10.0.1.x, its slaves (brokerId 1..n) on 10.0.(4+j).x.
+    for (int id = 0; id <= o.slaves; ++id) {
+      const std::string name = id == 0 ? group : group + "-s" + std::to_string(id);
+      const std::string ip =
+          (id == 0 ? "10.0.1." : "10.0." + std::to_string(3 + id) + ".") + std::to_string(i + 1);
+      auto m = *world.AddMachine({.name = name, .ip = ip});
+      if (id == 0) broker_addrs.push_back(Address{ip, 10911});
+      auto p = *world.AddProcess(m, name, [=](Runtime& rt) {
+        broker::BrokerConfig bc;
+        bc.broker_name = group;
+        bc.broker_id = id;
+        bc.broker_ip1 = ip;
+        bc.namesrv_addrs = namesrv_addrs;
+        bc.slave_read_enable = o.slave_read_enable;
+        store::MessageStoreConfig sc = store::MessageStoreConfig::ForSimulation();
+        sc.flush_disk_type =
+            o.sync_flush ? store::FlushDiskType::kSyncFlush : store::FlushDiskType::kAsyncFlush;
+        sc.broker_role = id > 0           ? store::BrokerRole::kSlave
+                         : o.sync_master ? store::BrokerRole::kSyncMaster
+                                         : store::BrokerRole::kAsyncMaster;
+        return std::make_unique<broker::Broker>(rt, bc, sc);
+      });
+      machines.push_back(m);
+      targets.push_back(p);
+      if (id > 0) slave_pids.push_back(p);
+    }
   }
   auto client_config = [&](const std::string& ip, const std::string& name) {
     client::ClientConfig cc;
@@ -290,6 +316,15 @@ ClusterResult RunCluster(const ClusterOptions& o) {
   r.send_ok = history.ok;
   r.send_other_status = history.other_status;
   r.send_failed = history.failed;
+  r.flush_disk_timeout = history.flush_disk_timeout;
+  r.flush_slave_timeout = history.flush_slave_timeout;
+  r.slave_not_available = history.slave_not_available;
+  for (sim::ProcessId p : slave_pids) {
+    auto* b = world.service_as<broker::Broker>(p);
+    if (b == nullptr || b->ha() == nullptr) continue;
+    if (b->ha()->slave_diverged() || b->store().reput_stalled_at()) ++r.slaves_diverged;
+    if (b->ha()->connected_to_master()) ++r.slaves_connected;
+  }
   r.deliveries = history.deliveries;
   r.acked_during_quiet = history.ok - acked_at_end;
   for (const auto& [key, one] : history.acked) {
@@ -325,14 +360,26 @@ std::string FormatClusterSummary(const ClusterResult& r, const ClusterOptions& o
   w.Line("rmqsim cluster  seed=%" PRIu64 "  chaos=%s  quiet=%s  flush=%s  buggify=%s", r.seed,
        FormatDuration(o.chaos).c_str(), FormatDuration(o.quiet).c_str(),
        o.sync_flush ? "SYNC_FLUSH" : "ASYNC_FLUSH", o.buggify ? "on" : "off");
-  w.Line("  topology       %d name servers, %d broker masters, %d producers at %.0f msg/s, "
-       "%d push consumers (clustering)",
-       o.namesrvs, o.brokers, o.producers, o.rate_per_producer, o.consumers);
+  w.Line("  topology       %d name servers, %d broker groups (%s, %d slave%s each%s), "
+         "%d producers at %.0f msg/s, %d push consumers (clustering)",
+         o.namesrvs, o.brokers, o.sync_master ? "SYNC_MASTER" : "ASYNC_MASTER", o.slaves,
+         o.slaves == 1 ? "" : "s", o.slave_read_enable ? ", slaveReadEnable" : "", o.producers,
+         o.rate_per_producer, o.consumers);
   w.Simulated(r.simulated, r.events, r.trace_events);
   w.Faults(r.fault_history);
   w.Line("  sends          %" PRIu64 " invoked: %" PRIu64 " SEND_OK, %" PRIu64
        " other status, %" PRIu64 " failed (unknown outcome)",
        r.sends_invoked, r.send_ok, r.send_other_status, r.send_failed);
+  if (r.send_other_status > 0) {
+    w.Line("                 other: %" PRIu64 " FLUSH_DISK_TIMEOUT, %" PRIu64
+           " FLUSH_SLAVE_TIMEOUT, %" PRIu64 " SLAVE_NOT_AVAILABLE",
+           r.flush_disk_timeout, r.flush_slave_timeout, r.slave_not_available);
+  }
+  if (o.slaves > 0) {
+    w.Line("  slaves         %" PRIu64 " of %d connected to their master at the end, %" PRIu64
+           " diverged (log no longer the master's: 4.x after a master lost its tail)",
+           r.slaves_connected, o.brokers * o.slaves, r.slaves_diverged);
+  }
   w.Line("  deliveries     %" PRIu64 " (%" PRIu64 " keys delivered more than once, %" PRIu64
        " failed sends delivered anyway)",
        r.deliveries, r.duplicated, r.recovered);

@@ -18,7 +18,11 @@ struct ClusterOptions {
   Duration chaos = minutes(30);
   Duration quiet = minutes(3);
   int namesrvs = 2;
-  int brokers = 2;            // broker groups (masters)
+  int brokers = 2;            // broker groups (one master each)
+  int slaves = 1;             // slaves per broker group (brokerId 1..n, learn the master from
+                              // the name servers)
+  bool sync_master = true;    // SYNC_MASTER (else ASYNC_MASTER)
+  bool slave_read_enable = false;
   int producers = 2;
   double rate_per_producer = 50;  // messages per second, sync sends
   int consumers = 2;          // one clustering group
@@ -40,6 +44,9 @@ struct ClusterResult {
   uint64_t sends_invoked = 0;
   uint64_t send_ok = 0;            // SEND_OK
   uint64_t send_other_status = 0;  // FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE
+  uint64_t flush_disk_timeout = 0;
+  uint64_t flush_slave_timeout = 0;
+  uint64_t slave_not_available = 0;
   uint64_t send_failed = 0;        // error: outcome unknown
   uint64_t deliveries = 0;
   // Delivery checker.
@@ -50,6 +57,10 @@ struct ClusterResult {
   std::vector<std::string> lost_examples;
   uint64_t acked_during_quiet = 0;
   std::vector<faults::FaultWindow> fault_history;
+  // HA: slaves whose log no longer matches their master's at the end (4.x: a master that lost
+  // its unflushed tail while a slave had it), and slaves whose dispatch is stuck.
+  uint64_t slaves_diverged = 0;
+  uint64_t slaves_connected = 0;  // slaves connected to their master at the end
   bool loss_allowed = false;  // ASYNC_FLUSH with power loss may lose acknowledged messages
   bool delivery_ok = false;
   bool liveness_ok = false;

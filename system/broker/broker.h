@@ -88,6 +88,8 @@ class Broker final : public Service {
   // REGISTER_BROKER requests answered SUCCESS, over all name servers.
   uint64_t registrations_ok() const { return registrations_ok_; }
   uint64_t registrations_failed() const { return registrations_failed_; }
+  // PULL_MESSAGE requests received (a held pull counts once), for tests and checkers.
+  uint64_t pull_requests() const { return pull_requests_; }
 
   // registerBrokerAll: REGISTER_BROKER to every name server now.
   void RegisterBrokerAll();
@@ -162,6 +164,7 @@ class Broker final : public Service {
   uint64_t slave_syncs_ok_ = 0;
   uint64_t registrations_ok_ = 0;
   uint64_t registrations_failed_ = 0;
+  uint64_t pull_requests_ = 0;
   LifetimeGuard guard_;
   TaskScope scope_;  // last: destroyed first
 };

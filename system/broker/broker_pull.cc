@@ -50,6 +50,7 @@ bool IsTagType(const std::string& type) {
 }  // namespace
 
 Broker::Reply Broker::ProcessPull(const Command& request, Responder responder, bool allow_suspend) {
+  if (allow_suspend) ++pull_requests_;
   RemotingCommand resp = request.CreateResponse(ResponseCode::SYSTEM_ERROR);
   auto fail = [&](int32_t code, std::string remark) -> Reply {
     resp.code = code;

@@ -43,6 +43,8 @@ struct BrokerSpec {
   // ASYNC_FLUSH knobs, to keep a tail unflushed on purpose.
   Duration thorough_flush = seconds(10);
   int32_t least_pages = 4;
+  bool slave_read_enable = false;
+  int64_t physical_memory = 0;  // 0: MessageStoreConfig::ForSimulation's
 };
 
 std::string Label(BrokerRole role) {
@@ -67,7 +69,9 @@ class HaWorld : public ClientWorld {
           bc.broker_id = spec.id;
           bc.broker_ip1 = spec.ip;
           bc.namesrv_addrs = {Address{"10.0.0.1", 9876}};
+          bc.slave_read_enable = spec.slave_read_enable;
           store::MessageStoreConfig sc = store::MessageStoreConfig::ForSimulation();
+          if (spec.physical_memory > 0) sc.total_physical_memory_bytes = spec.physical_memory;
           sc.broker_role = spec.role;
           sc.flush_disk_type = spec.flush;
           sc.flush_commit_log_thorough_interval = spec.thorough_flush;
@@ -701,6 +705,74 @@ TEST_F(HaE2eTest, DivergedSlaveAcknowledgesWhatItCannotServe) {
   RecordProperty("lost_bytes", static_cast<int>(slave_end - master_end));
   RecordProperty("send_ok_after_restart", static_cast<int>(second_ok.size()));
   RecordProperty("slave_serves", static_cast<int>(served));
+}
+
+// ------------------------------------------------------------------------------------------
+// 7. slaveReadEnable: a consumer far behind is sent to the slave (suggestWhichBrokerId =
+// whichBrokerWhenConsumeSlowly = 1) and comes back to the master (the group's brokerId 0) once
+// it has caught up; without slaveReadEnable every pull goes to the master.
+
+struct SlaveReadOutcome {
+  uint64_t master_pulls = 0;
+  uint64_t slave_pulls = 0;
+  uint64_t master_pulls_at_end = 0;  // pulls the master got in the last 30 s
+  size_t delivered = 0;
+  size_t sent_ok = 0;
+};
+
+SlaveReadOutcome RunSlowConsumer(bool slave_read_enable) {
+  HaWorld w;
+  // 64 KiB of "RAM": messages more than 40 % of it (26 KiB) behind the log end are "on disk".
+  auto master = w.AddBroker(w.a_m_, {.role = BrokerRole::kSyncMaster,
+                                     .slave_read_enable = slave_read_enable,
+                                     .physical_memory = 64 * 1024});
+  auto slave = w.AddBroker(w.as_m_, {.ip = "10.0.0.4",
+                                     .id = 1,
+                                     .role = BrokerRole::kSlave,
+                                     .slave_read_enable = slave_read_enable,
+                                     .physical_memory = 64 * 1024});
+  w.StartAdmin();
+  EXPECT_EQ(w.CreateTopic(Address{"10.0.0.2", 10911}), 0);
+  EXPECT_TRUE(w.WaitSlaveConnected(master));
+  auto producer = w.StartProducer();
+  SlaveReadOutcome out;
+  std::set<std::string> ok;
+  for (int i = 0; i < 200; ++i) {
+    std::string body = "slow-" + std::to_string(i) + "-" + std::string(1000, 'x');
+    auto r = w.SendSync(producer, w.Msg(body));
+    if (r.ok() && r->send_status == SendStatus::SEND_OK) ok.insert(body);
+  }
+  out.sent_ok = ok.size();
+  EXPECT_TRUE(w.WaitCaughtUp(master, slave));
+  auto deliveries = std::make_shared<std::vector<Delivery>>();
+  w.StartPush(deliveries);
+  w.world_.RunUntil([&] { return HaWorld::CountIn(ok, HaWorld::Bodies(deliveries)) == ok.size(); },
+                    w.world_.now() + seconds(120));
+  w.world_.RunFor(seconds(20));
+  const uint64_t master_before = w.B(master)->pull_requests();
+  w.world_.RunFor(seconds(30));
+  out.master_pulls = w.B(master)->pull_requests();
+  out.slave_pulls = w.B(slave)->pull_requests();
+  out.master_pulls_at_end = out.master_pulls - master_before;
+  out.delivered = HaWorld::CountIn(ok, HaWorld::Bodies(deliveries));
+  return out;
+}
+
+TEST(HaE2eSlaveReadTest, SlowConsumerReadsFromTheSlaveThenReturnsToTheMaster) {
+  SlaveReadOutcome on = RunSlowConsumer(true);
+  EXPECT_EQ(on.sent_ok, 200u);
+  EXPECT_EQ(on.delivered, on.sent_ok);
+  EXPECT_GT(on.slave_pulls, 0u) << "the slow consumer was never sent to the slave";
+  // Caught up: the slave suggests the group's brokerId (0), so idle long polls go to the master.
+  EXPECT_GT(on.master_pulls_at_end, 0u);
+  std::cout << "slaveReadEnable=true: master pulls " << on.master_pulls << ", slave pulls "
+            << on.slave_pulls << "\n";
+
+  SlaveReadOutcome off = RunSlowConsumer(false);
+  EXPECT_EQ(off.delivered, off.sent_ok);
+  EXPECT_EQ(off.slave_pulls, 0u) << "without slaveReadEnable every pull goes to the master";
+  std::cout << "slaveReadEnable=false: master pulls " << off.master_pulls << ", slave pulls "
+            << off.slave_pulls << "\n";
 }
 
 }  // namespace

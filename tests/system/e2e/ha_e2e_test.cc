@@ -425,6 +425,13 @@ TEST_F(HaE2eTest, ConsumerKeepsConsumingFromTheSlaveWhileTheMasterIsDown) {
   all_ok.insert(b3_ok.begin(), b3_ok.end());
   const std::set<std::string> got = Bodies(deliveries);
   for (const auto& body : all_ok) EXPECT_TRUE(got.contains(body)) << body << " never delivered";
+  // The offsets meet again: the consumer commits its in-memory offsets to the master once the
+  // route lists it, and the slave copies the master's table (SlaveSynchronize, every 10 s).
+  for (int32_t q = 0; q < kQueues; ++q) {
+    const int64_t max = B(master)->store().GetMaxOffsetInQueue(kTopic, q);
+    EXPECT_EQ(B(master)->consumer_offsets().QueryOffset("cg", kTopic, q), max) << "queue " << q;
+    EXPECT_EQ(B(slave)->consumer_offsets().QueryOffset("cg", kTopic, q), max) << "queue " << q;
+  }
   std::cout << "slave read: " << all_ok.size() << " SEND_OK, " << CountIn(all_ok, got)
             << " delivered, " << deliveries->size() << " deliveries" << std::endl;
 }

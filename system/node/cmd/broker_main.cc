@@ -1,14 +1,17 @@
-// rmq-broker: the RocketMQ broker (a single master) on the real runtime (Boost.Asio). Binds
-// brokerIP1 (default 127.0.0.1, loopback) on listenPort (default 10911).
+// rmq-broker: the RocketMQ broker (a master or a slave) on the real runtime (Boost.Asio). Binds
+// brokerIP1 (default 127.0.0.1, loopback) on listenPort (default 10911) and haListenPort
+// (default listenPort + 1).
 //
 //   rmq-broker [-c broker.conf] [-n "127.0.0.1:9876;..."] [--data-dir DIR] [--trace]
 //
-// broker.conf keys: brokerClusterName, brokerName, brokerId (0), brokerIP1, listenPort,
-// haListenPort, namesrvAddr (else the NAMESRV_ADDR environment variable), storePathRootDir,
-// storePathCommitLog, mappedFileSizeCommitLog (or mapedFileSizeCommitLog), flushDiskType,
-// brokerRole (ASYNC_MASTER / SYNC_MASTER), autoCreateTopicEnable, deleteWhen,
-// fileReservedTime, defaultTopicQueueNums, ... (docs/broker.md). Relative store paths resolve in
-// --data-dir (default: the current directory).
+// broker.conf keys: brokerClusterName, brokerName, brokerId (0 for a master, > 0 for a slave),
+// brokerIP1, listenPort, namesrvAddr (else the NAMESRV_ADDR environment variable),
+// storePathRootDir, storePathCommitLog, mappedFileSizeCommitLog (or mapedFileSizeCommitLog),
+// flushDiskType, brokerRole (ASYNC_MASTER / SYNC_MASTER / SLAVE), autoCreateTopicEnable,
+// deleteWhen, fileReservedTime, defaultTopicQueueNums; HA: haListenPort, haMasterAddress (a
+// slave's master HA address; empty: learnt from the name server), slaveReadEnable, slaveTimeout,
+// haSendHeartbeatInterval, haHousekeepingInterval, haTransferBatchSize, haSlaveFallbehindMax; ...
+// (docs/broker.md). Relative store paths resolve in --data-dir (default: the current directory).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
@@ -20,7 +23,7 @@
 #include "system/node/broker_conf.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"rmq-broker: RocketMQ 4.x broker, single master (rmqsim, real mode)"};
+  CLI::App app{"rmq-broker: RocketMQ 4.x broker, master or slave (rmqsim, real mode)"};
   std::string config_path;
   std::string namesrv;
   std::string data_dir = ".";

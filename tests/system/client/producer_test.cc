@@ -124,6 +124,58 @@ TEST_F(ClientProducerTest, StoreStatusesAndBrokerErrors) {
   EXPECT_NE(err.status().message().find("Send [3] times"), std::string::npos) << err.status();
 }
 
+// A stored-but-not-OK status (SLAVE_NOT_AVAILABLE, FLUSH_SLAVE_TIMEOUT, FLUSH_DISK_TIMEOUT) is a
+// result, not a failure: returned to the application after one attempt by default; with
+// retryAnotherBrokerWhenNotStoreOK a sync send tries again (on another broker when there is
+// one) and, if every attempt was not OK, returns the last result (sendDefaultImpl).
+TEST_F(ClientProducerTest, NotStoreOkStatusesAndRetryAnotherBroker) {
+  auto sa = NewBrokerState("broker-a");
+  auto sb = NewBrokerState("broker-b");
+  StartBroker(a_m_, "10.0.0.2", sa);
+  StartBroker(b_m_, "10.0.0.3", sb);
+  auto plain = StartProducer();
+  ASSERT_TRUE(SendSync(plain, Msg("warm")).ok());
+  sa->send_response_code = ResponseCode::SLAVE_NOT_AVAILABLE;
+  sb->send_response_code = ResponseCode::SLAVE_NOT_AVAILABLE;
+  uint64_t before = App(plain)->producer->send_attempts();
+  auto r = SendSync(plain, Msg("snap"));
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->send_status, SendStatus::SLAVE_NOT_AVAILABLE);
+  EXPECT_EQ(App(plain)->producer->send_attempts(), before + 1);
+  sa->send_response_code = ResponseCode::FLUSH_SLAVE_TIMEOUT;
+  sb->send_response_code = ResponseCode::FLUSH_SLAVE_TIMEOUT;
+  auto t = SendSync(plain, Msg("fst"));
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->send_status, SendStatus::FLUSH_SLAVE_TIMEOUT);
+
+  // With the option: broker-a keeps answering SLAVE_NOT_AVAILABLE, broker-b is fine. Every send
+  // ends SEND_OK on broker-b, after moving away from broker-a when it was picked first.
+  sa->send_response_code = ResponseCode::SLAVE_NOT_AVAILABLE;
+  sb->send_response_code = ResponseCode::SUCCESS;
+  auto retrying = StartClient(c2_m_, "retrying", Config("10.0.0.12"), [](ClientApp& app) {
+    app.producer = std::make_unique<DefaultMQProducer>(
+        app.instance,
+        ProducerConfig{.producer_group = "pg2", .retry_another_broker_when_not_store_ok = true});
+    return app.producer->Start();
+  });
+  ASSERT_TRUE(SendSync(retrying, Msg("warm2")).ok());
+  uint64_t retries_before = App(retrying)->producer->send_retries();
+  for (int i = 0; i < 10; ++i) {
+    auto x = SendSync(retrying, Msg("r" + std::to_string(i)));
+    ASSERT_TRUE(x.ok()) << x.status();
+    EXPECT_EQ(x->send_status, SendStatus::SEND_OK);
+    EXPECT_EQ(x->message_queue.broker_name, "broker-b");
+  }
+  EXPECT_GT(App(retrying)->producer->send_retries(), retries_before);
+  // Every broker not OK: three attempts, the last result returned.
+  sb->send_response_code = ResponseCode::SLAVE_NOT_AVAILABLE;
+  before = App(retrying)->producer->send_attempts();
+  auto all = SendSync(retrying, Msg("all"));
+  ASSERT_TRUE(all.ok()) << all.status();
+  EXPECT_EQ(all->send_status, SendStatus::SLAVE_NOT_AVAILABLE);
+  EXPECT_EQ(App(retrying)->producer->send_attempts(), before + 3);
+}
+
 TEST_F(ClientProducerTest, GroupNamesAreUniquePerInstance) {
   auto state = NewBrokerState("broker-a");
   StartBroker(a_m_, "10.0.0.2", state);

@@ -214,6 +214,51 @@ TEST_F(HaTest, SyncMasterPartitionedIsFlushSlaveTimeout) {
   EXPECT_EQ(Put(3).status, PutMessageStatus::kPutOk);
 }
 
+// SYNC_MASTER + SYNC_FLUSH: the flush and the replication waits run side by side
+// (CommitLog.asyncPutMessage, flushResultFuture.thenCombine(replicaResultFuture)); a failed flush
+// gives FLUSH_DISK_TIMEOUT, a failed replication FLUSH_SLAVE_TIMEOUT, and when both fail the
+// replication status is the one reported because it is applied last (reference §5.11).
+TEST_F(HaTest, SyncFlushSyncMasterStatusTable) {
+  master_shared_->config.flush_disk_type = FlushDiskType::kSyncFlush;
+  StartNode(mp_);
+  StartNode(sp_);
+  ASSERT_TRUE(WaitConnected());
+  // Both succeed.
+  EXPECT_EQ(Put(0).status, PutMessageStatus::kPutOk);
+
+  // The flush fails (an fsync slower than syncFlushTimeout, 5 s), the slave acknowledges.
+  world_.disk(mm_).SetFaults({.sync_slowdown = 100000});
+  MonoTime t0 = world_.now();
+  EXPECT_EQ(Put(1).status, PutMessageStatus::kFlushDiskTimeout);
+  EXPECT_GE(world_.now() - t0, seconds(5));
+  world_.disk(mm_).SetFaults({});
+  world_.RunFor(seconds(300));  // the slow fsyncs already queued complete
+
+  // The replication fails (the slave is cut off), the flush succeeds.
+  ASSERT_EQ(Put(2).status, PutMessageStatus::kPutOk);
+  world_.Partition(mm_, sm_);
+  t0 = world_.now();
+  EXPECT_EQ(Put(3).status, PutMessageStatus::kFlushSlaveTimeout);
+  EXPECT_GE(world_.now() - t0, seconds(3));
+
+  // Both fail: FLUSH_SLAVE_TIMEOUT wins, after the longer (flush) wait.
+  world_.disk(mm_).SetFaults({.sync_slowdown = 100000});
+  t0 = world_.now();
+  EXPECT_EQ(Put(4).status, PutMessageStatus::kFlushSlaveTimeout);
+  EXPECT_GE(world_.now() - t0, seconds(5));
+
+  // Both fail and no slave is left (housekeeping closed it): SLAVE_NOT_AVAILABLE wins.
+  world_.RunFor(seconds(25));
+  ASSERT_EQ(master().ha->connection_count(), 0u);
+  EXPECT_EQ(Put(5).status, PutMessageStatus::kSlaveNotAvailable);
+  world_.disk(mm_).SetFaults({});
+  world_.Heal(mm_, sm_);
+  world_.RunFor(seconds(300));
+  ASSERT_TRUE(WaitConnected());
+  ASSERT_TRUE(WaitCaughtUp());
+  ExpectSameLog(0);
+}
+
 TEST_F(HaTest, KilledSlaveCatchesUpAfterRestart) {
   master_shared_->config.broker_role = BrokerRole::kAsyncMaster;
   StartNode(mp_);

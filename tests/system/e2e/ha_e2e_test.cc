@@ -623,6 +623,14 @@ TEST_F(HaE2eTest, SlaveCopiesTopicsOffsetsAndGroupsWithinOneSyncRound) {
   // A consumer group appears on the master with the consumer's first heartbeat and pull.
   auto deliveries = std::make_shared<std::vector<Delivery>>();
   StartPush(deliveries, "sync-cg");
+  // A message delayed by level 2 (5 s): the master's schedule service moves level 2's offset.
+  auto producer = StartProducer();
+  common::Message delayed = Msg("delayed");
+  delayed.SetDelayTimeLevel(2);
+  auto sent = SendSync(producer, std::move(delayed));
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_TRUE(world_.RunUntil([&] { return B(master)->schedule().offset(2) == 1; },
+                              world_.now() + seconds(20)));
   world_.RunFor(seconds(2));
   const MonoTime t0 = world_.now();
   ASSERT_TRUE(B(master)->topics().table().contains("TopicSync"));
@@ -634,7 +642,8 @@ TEST_F(HaE2eTest, SlaveCopiesTopicsOffsetsAndGroupsWithinOneSyncRound) {
     return B(slave)->topics().table() == B(master)->topics().table() &&
            B(slave)->consumer_offsets().offset_table() ==
                B(master)->consumer_offsets().offset_table() &&
-           B(slave)->groups().table() == B(master)->groups().table();
+           B(slave)->groups().table() == B(master)->groups().table() &&
+           B(slave)->schedule().offset(2) == B(master)->schedule().offset(2);
   };
   const bool synced = world_.RunUntil(same, t0 + seconds(15));
   EXPECT_TRUE(synced);
@@ -643,6 +652,7 @@ TEST_F(HaE2eTest, SlaveCopiesTopicsOffsetsAndGroupsWithinOneSyncRound) {
   EXPECT_TRUE(B(slave)->topics().table().contains("TopicSync"));
   EXPECT_EQ(B(slave)->consumer_offsets().QueryOffset("og", "TopicSync", 3), 13);
   EXPECT_TRUE(B(slave)->groups().table().contains("sync-cg"));
+  EXPECT_EQ(B(slave)->schedule().offset(2), 1);  // delay offsets (GET_ALL_DELAY_OFFSET)
 }
 
 // ------------------------------------------------------------------------------------------

@@ -2,9 +2,14 @@
 // nlohmann/json.hpp.
 //
 // Writing: by hand, to match fastjson's bytes exactly (see AppendJsonHeader).
-// Reading: nlohmann's SAX parser feeding a small state machine that fills the RemotingCommand
+// Reading: first a hand-written scanner for what clients actually send (one flat object: string
+// keys, integer / string / literal values, an extFields object of strings), which either
+// produces exactly what the general path would or gives up; then, if it gave up, the general
+// path: nlohmann's SAX parser feeding a small state machine that fills the RemotingCommand
 // directly. No DOM is built, so memory stays proportional to the strings kept, and values of
-// unknown keys (however deeply nested) are skipped without being stored.
+// unknown keys (however deeply nested) are skipped without being stored. Every error message
+// comes from the general path. tests/system/remoting/json_header_fast_test.cc checks the two
+// agree.
 #include <charconv>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -393,6 +398,257 @@ class HeaderSax {
   std::string error_;
 };
 
+// The fast path. Accepts a subset of JSON on which it agrees with HeaderSax: every construct
+// outside the subset, and every input the general path would reject, makes it return false.
+class FastHeaderScanner {
+ public:
+  explicit FastHeaderScanner(std::string_view s) : p_(s.data()), end_(s.data() + s.size()) {}
+
+  bool Parse(RemotingCommand& out) {
+    if (!Eat('{')) return false;
+    if (Eat('}')) return false;  // no code: the general path reports it
+    bool saw_code = false;
+    std::string key;
+    std::string value;
+    while (true) {
+      if (!Peek('"') || !String(key) || !Eat(':')) return false;
+      Ws();
+      if (key == "extFields") {
+        if (Peek('n')) {
+          if (!Literal("null")) return false;
+          out.ext_fields.clear();
+        } else if (!ExtFields(out)) {
+          return false;
+        }
+      } else if (key == "code" || key == "version" || key == "opaque" || key == "flag") {
+        int64_t v = 0;
+        if (!Integer(v) || v < INT32_MIN || v > INT32_MAX) return false;
+        const auto i = static_cast<int32_t>(v);
+        if (key == "code") {
+          out.code = i;
+          saw_code = true;
+        } else if (key == "version") {
+          out.version = i;
+        } else if (key == "opaque") {
+          out.opaque = i;
+        } else {
+          out.flag = i;
+        }
+      } else if (key == "language") {
+        if (!Peek('"') || !String(value)) return false;
+        out.language = ParseLanguageCode(value).value_or(LanguageCode::OTHER);
+      } else if (key == "remark") {
+        if (Peek('n')) {
+          if (!Literal("null")) return false;
+          out.remark.reset();
+        } else {
+          if (!Peek('"') || !String(value)) return false;
+          out.remark = value;
+        }
+      } else if (!SkipScalar()) {  // serializeTypeCurrentRPC and other ignored keys
+        return false;
+      }
+      if (Eat(',')) {
+        Ws();
+        continue;
+      }
+      if (Eat('}')) break;
+      return false;
+    }
+    Ws();
+    return p_ == end_ && saw_code;
+  }
+
+ private:
+  void Ws() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+  bool Peek(char c) const { return p_ < end_ && *p_ == c; }
+  bool Eat(char c) {
+    Ws();
+    if (!Peek(c)) return false;
+    ++p_;
+    return true;
+  }
+  bool Literal(std::string_view word) {
+    if (static_cast<size_t>(end_ - p_) < word.size() ||
+        std::string_view(p_, word.size()) != word) {
+      return false;
+    }
+    p_ += word.size();
+    return true;
+  }
+
+  // {"k":"v",...} with string, integer, boolean or null values (null: the key reads as absent;
+  // numbers and booleans as their text, as the general path stores them: ali-ons sends
+  // "queueId":3 and "k":false).
+  bool ExtFields(RemotingCommand& out) {
+    if (!Eat('{')) return false;
+    if (Eat('}')) return true;
+    std::string k;
+    std::string v;
+    while (true) {
+      Ws();
+      if (!Peek('"') || !String(k) || !Eat(':')) return false;
+      Ws();
+      if (Peek('n')) {
+        if (!Literal("null")) return false;
+      } else if (Peek('"')) {
+        if (!String(v)) return false;
+        out.ext_fields.insert_or_assign(k, v);
+      } else if (Peek('t') || Peek('f')) {
+        const bool t = Peek('t');
+        if (!Literal(t ? "true" : "false")) return false;
+        out.ext_fields.insert_or_assign(k, t ? "true" : "false");
+      } else {
+        int64_t n = 0;
+        if (!Integer(n)) return false;
+        v.clear();
+        AppendInt(n, v);
+        out.ext_fields.insert_or_assign(k, v);
+      }
+      if (Eat(',')) continue;
+      return Eat('}');
+    }
+  }
+
+  // A value of an ignored key: a string, an integer, true, false or null.
+  bool SkipScalar() {
+    if (Peek('"')) {
+      std::string ignored;
+      return String(ignored);
+    }
+    if (Peek('t')) return Literal("true");
+    if (Peek('f')) return Literal("false");
+    if (Peek('n')) return Literal("null");
+    int64_t ignored = 0;
+    return Integer(ignored);
+  }
+
+  // A JSON integer of at most 18 digits (no fraction, no exponent).
+  bool Integer(int64_t& v) {
+    bool negative = false;
+    if (Peek('-')) {
+      negative = true;
+      ++p_;
+    }
+    if (p_ >= end_ || *p_ < '0' || *p_ > '9') return false;
+    if (*p_ == '0' && p_ + 1 < end_ && p_[1] >= '0' && p_[1] <= '9') return false;
+    int64_t x = 0;
+    int digits = 0;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+      if (++digits > 18) return false;
+      x = x * 10 + (*p_ - '0');
+      ++p_;
+    }
+    if (p_ < end_ && (*p_ == '.' || *p_ == 'e' || *p_ == 'E')) return false;
+    v = negative ? -x : x;
+    return true;
+  }
+
+  static int HexValue(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  }
+
+  // A string at p_ ('"'): escapes decoded, UTF-8 checked as nlohmann does; surrogate escapes
+  // are left to the general path.
+  bool String(std::string& out) {
+    out.clear();
+    ++p_;
+    const char* run = p_;
+    while (p_ < end_) {
+      const auto c = static_cast<unsigned char>(*p_);
+      if (c == '"') {
+        out.append(run, p_);
+        ++p_;
+        return true;
+      }
+      if (c == '\\') {
+        out.append(run, p_);
+        if (++p_ >= end_) return false;
+        const char e = *p_++;
+        switch (e) {
+          case '"':
+            out.push_back('"');
+            break;
+          case '\\':
+            out.push_back('\\');
+            break;
+          case '/':
+            out.push_back('/');
+            break;
+          case 'b':
+            out.push_back('\b');
+            break;
+          case 'f':
+            out.push_back('\f');
+            break;
+          case 'n':
+            out.push_back('\n');
+            break;
+          case 'r':
+            out.push_back('\r');
+            break;
+          case 't':
+            out.push_back('\t');
+            break;
+          case 'u': {
+            if (end_ - p_ < 4) return false;
+            unsigned cp = 0;
+            for (int i = 0; i < 4; ++i) {
+              const int h = HexValue(p_[i]);
+              if (h < 0) return false;
+              cp = cp * 16 + static_cast<unsigned>(h);
+            }
+            p_ += 4;
+            if (cp >= 0xD800 && cp <= 0xDFFF) return false;
+            if (cp < 0x80) {
+              out.push_back(static_cast<char>(cp));
+            } else if (cp < 0x800) {
+              out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+              out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+            } else {
+              out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+              out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+              out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+            }
+            break;
+          }
+          default:
+            return false;
+        }
+        run = p_;
+        continue;
+      }
+      if (c < 0x20) return false;
+      if (c >= 0x80) {
+        const size_t n = Utf8SequenceLength(std::string_view(p_, static_cast<size_t>(end_ - p_)), 0);
+        if (n == 0) return false;
+        p_ += n;
+        continue;
+      }
+      ++p_;
+    }
+    return false;
+  }
+
+  const char* p_;
+  const char* end_;
+};
+
+void ResetToJavaDefaults(RemotingCommand& out) {
+  out.code = 0;
+  out.language = LanguageCode::JAVA;
+  out.version = 0;
+  out.opaque = 0;
+  out.flag = 0;
+  out.remark.reset();
+  out.ext_fields.clear();
+}
+
 }  // namespace
 
 void AppendJsonHeader(const RemotingCommand& c, std::string& out) {
@@ -427,15 +683,16 @@ void AppendJsonHeader(const RemotingCommand& c, std::string& out) {
   out.push_back('}');
 }
 
-Status DecodeJsonHeader(std::span<const std::byte> header, RemotingCommand& out) {
+bool DecodeJsonHeaderFast(std::span<const std::byte> header, RemotingCommand& out) {
+  ResetToJavaDefaults(out);
+  FastHeaderScanner scanner(
+      std::string_view(reinterpret_cast<const char*>(header.data()), header.size()));
+  return scanner.Parse(out);
+}
+
+Status DecodeJsonHeaderGeneral(std::span<const std::byte> header, RemotingCommand& out) {
   // Java's field defaults for whatever the header leaves out.
-  out.code = 0;
-  out.language = LanguageCode::JAVA;
-  out.version = 0;
-  out.opaque = 0;
-  out.flag = 0;
-  out.remark.reset();
-  out.ext_fields.clear();
+  ResetToJavaDefaults(out);
   HeaderSax sax(out);
   bool ok = false;
   const auto* first = reinterpret_cast<const char*>(header.data());
@@ -455,6 +712,11 @@ Status DecodeJsonHeader(std::span<const std::byte> header, RemotingCommand& out)
                            Excerpt(header));
   }
   return Status::Ok();
+}
+
+Status DecodeJsonHeader(std::span<const std::byte> header, RemotingCommand& out) {
+  if (DecodeJsonHeaderFast(header, out)) return Status::Ok();
+  return DecodeJsonHeaderGeneral(header, out);
 }
 
 }  // namespace rmqsim::remoting

@@ -123,6 +123,11 @@ Status AppendBinaryHeader(const RemotingCommand& command, std::string& out);
 // message naming the problem: bad JSON, a field of the wrong type or range, a length that runs
 // past the header.
 Status DecodeJsonHeader(std::span<const std::byte> header, RemotingCommand& out);
+// The two paths DecodeJsonHeader takes, for the differential test: a fast scanner for the flat
+// headers clients send (true: `out` is exactly what the general path gives; false: it gave up,
+// `out` is unspecified), and the general path (nlohmann's SAX parser) on its own.
+bool DecodeJsonHeaderFast(std::span<const std::byte> header, RemotingCommand& out);
+Status DecodeJsonHeaderGeneral(std::span<const std::byte> header, RemotingCommand& out);
 Status DecodeBinaryHeader(std::span<const std::byte> header, RemotingCommand& out);
 
 // Parses a Java int / long (optional sign, decimal digits, no spaces, in range).

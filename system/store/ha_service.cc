@@ -351,20 +351,16 @@ void HAService::OnSlaveData(std::span<const std::byte> data) {
     const int64_t max = store_.GetMaxPhyOffset();
     if (slave_diverged_) {
       // The log no longer matches the master's: append what it pushes, as Java always does.
-      if (body > 0) {
-        auto n = store_.AppendRawToCommitLog(
-            phy, common::ByteSpan(slave_in_.data() + pos + kFrameHeaderBytes,
-                                  static_cast<size_t>(body)));
-        if (!n.ok()) {
-          CloseMaster("raw append failed: " + n.status().ToString());
-          return;
-        }
-        appended = true;
-      } else if (phy != max) {
-        CloseMaster("master pushed offset " + std::to_string(phy) + ", slave expects " +
-                    std::to_string(max));
+      // A heartbeat (no body) at the next segment start fills the current segment as the zero
+      // tail Java's master would have sent; any other offset mismatch closes the connection.
+      auto n = store_.AppendRawToCommitLog(
+          phy, common::ByteSpan(slave_in_.data() + pos + kFrameHeaderBytes,
+                                static_cast<size_t>(body)));
+      if (!n.ok()) {
+        CloseMaster("raw append failed: " + n.status().ToString());
         return;
       }
+      if (*n > 0) appended = true;
       pos += kFrameHeaderBytes + static_cast<size_t>(body);
       continue;
     }

@@ -259,6 +259,38 @@ TEST_F(HaTest, SyncFlushSyncMasterStatusTable) {
   ExpectSameLog(0);
 }
 
+// What a diverged slave does with the master's bytes (CommitLog::AppendRaw): appended only at
+// the log's end, or at the next segment start (filling the segment as Java's zero tail would);
+// dispatch on a slave stops at the first bytes that are not a record, and a restart's recovery
+// truncates them.
+TEST_F(HaTest, RawAppendOnASlaveStallsDispatchUntilRecoveryTruncates) {
+  StartNode(sp_);
+  DefaultMessageStore& s = *slave().store;
+  const int64_t seg = slave_shared_->config.mapped_file_size_commit_log;
+  common::Bytes garbage(100, std::byte{0x5A});
+  EXPECT_EQ(s.AppendRawToCommitLog(7, garbage).status().code(), StatusCode::kFailedPrecondition);
+  auto first = s.AppendRawToCommitLog(0, garbage);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(*first, 100);
+  EXPECT_EQ(s.GetMaxPhyOffset(), 100);
+  EXPECT_EQ(s.AppendRawToCommitLog(50, garbage).status().code(), StatusCode::kFailedPrecondition);
+  // The next segment start: the rest of segment 0 counts as written.
+  auto next = s.AppendRawToCommitLog(seg, garbage);
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(*next, 100);
+  EXPECT_EQ(s.GetMaxPhyOffset(), seg + 100);
+  world_.RunFor(seconds(1));
+  ASSERT_TRUE(s.reput_stalled_at().has_value());
+  EXPECT_EQ(*s.reput_stalled_at(), 0);
+  EXPECT_EQ(s.GetMaxOffsetInQueue("TopicA", 0), 0);
+  // kill -9 and restart: recovery finds no valid record and truncates everything.
+  world_.KillProcess(sp_);
+  StartNode(sp_);
+  world_.RunFor(seconds(1));
+  EXPECT_EQ(slave().store->GetMaxPhyOffset(), 0);
+  EXPECT_FALSE(slave().store->reput_stalled_at().has_value());
+}
+
 TEST_F(HaTest, KilledSlaveCatchesUpAfterRestart) {
   master_shared_->config.broker_role = BrokerRole::kAsyncMaster;
   StartNode(mp_);

@@ -374,6 +374,8 @@ void Broker::RegisterProcessors() {
       [this](const Command& r, Responder) { return ProcessGetAllDelayOffset(r); });
   add(RequestCode::GET_ALL_SUBSCRIPTIONGROUP_CONFIG,
       [this](const Command& r, Responder) { return ProcessGetAllSubscriptionGroup(r); });
+  add(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
+      [this](const Command& r, Responder) { return ProcessUpdateSubscriptionGroup(r); });
   add(RequestCode::VIEW_MESSAGE_BY_ID,
       [this](const Command& r, Responder) { return ProcessViewMessageById(r); });
 }

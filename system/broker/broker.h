@@ -12,7 +12,8 @@
 //   GET_MAX_OFFSET, GET_MIN_OFFSET, SEARCH_OFFSET_BY_TIMESTAMP, GET_EARLIEST_MSG_STORETIME,
 //   UPDATE_AND_CREATE_TOPIC, GET_ALL_TOPIC_CONFIG,         AdminBrokerProcessor
 //   GET_ALL_CONSUMER_OFFSET, GET_ALL_DELAY_OFFSET,
-//   GET_ALL_SUBSCRIPTIONGROUP_CONFIG (what a slave syncs)
+//   GET_ALL_SUBSCRIPTIONGROUP_CONFIG (what a slave syncs),
+//   UPDATE_AND_CREATE_SUBSCRIPTIONGROUP
 //   VIEW_MESSAGE_BY_ID                                     QueryMessageProcessor
 //   anything else: REQUEST_CODE_NOT_SUPPORTED              AdminBrokerProcessor
 //
@@ -131,6 +132,7 @@ class Broker final : public Service {
   Reply ProcessGetAllConsumerOffset(const Command& request);
   Reply ProcessGetAllDelayOffset(const Command& request);
   Reply ProcessGetAllSubscriptionGroup(const Command& request);
+  Reply ProcessUpdateSubscriptionGroup(const Command& request);
   Reply ProcessViewMessageById(const Command& request);
 
   common::HostAddress StoreHost() const { return store_host_; }

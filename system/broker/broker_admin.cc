@@ -6,6 +6,7 @@
 #include "system/common/heartbeat_data.h"
 #include "system/common/mix_all.h"
 #include "system/common/perm_name.h"
+#include "system/common/subscription_group.h"
 #include "system/common/sys_flag.h"
 #include "system/common/topic_validator.h"
 
@@ -242,6 +243,19 @@ Broker::Reply Broker::ProcessGetAllSubscriptionGroup(const Command& request) {
   RemotingCommand resp = request.CreateResponse(ResponseCode::SUCCESS);
   resp.body = groups_.Encode();
   return resp;
+}
+
+// AdminBrokerProcessor.updateAndCreateSubscriptionGroup: the body is one SubscriptionGroupConfig.
+Broker::Reply Broker::ProcessUpdateSubscriptionGroup(const Command& request) {
+  auto config = common::DecodeSubscriptionGroupConfig(request.body);
+  if (!config.ok()) return Err(request, config.status());
+  groups_.Update(*config);
+  rt_.Trace(TraceEvent("BrokerSubscriptionGroupUpdated")
+                .Detail("Group", config->group_name)
+                .Detail("BrokerId", config->broker_id)
+                .Detail("WhichBrokerWhenConsumeSlowly", config->which_broker_when_consume_slowly)
+                .Detail("ConsumeEnable", config->consume_enable));
+  return request.CreateResponse(ResponseCode::SUCCESS);
 }
 
 Broker::Reply Broker::ProcessViewMessageById(const Command& request) {

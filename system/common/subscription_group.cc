@@ -43,6 +43,19 @@ Status GroupFromJson(const Json& j, const std::string& path, SubscriptionGroupCo
 
 }  // namespace
 
+std::string EncodeSubscriptionGroupConfig(const SubscriptionGroupConfig& config) {
+  return json_internal::Dump(GroupToJson(config), false);
+}
+
+StatusOr<SubscriptionGroupConfig> DecodeSubscriptionGroupConfig(std::string_view json) {
+  const std::string what = "SubscriptionGroupConfig";
+  RMQ_ASSIGN_OR_RETURN(Json j, json_internal::Parse(json, what));
+  SubscriptionGroupConfig c;
+  RMQ_RETURN_IF_ERROR(GroupFromJson(j, what, &c));
+  if (c.group_name.empty()) return InvalidArgumentError(what + ".groupName: required");
+  return c;
+}
+
 std::string EncodeSubscriptionGroupWrapper(const SubscriptionGroupWrapper& wrapper) {
   Json j = Json::object();
   auto version = json_internal::Parse(EncodeDataVersion(wrapper.data_version), "DataVersion");

@@ -38,6 +38,11 @@ struct SubscriptionGroupWrapper {
   DataVersion data_version;
 };
 
+// One group's config as JSON (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP's body); missing members keep
+// the defaults; groupName is required.
+std::string EncodeSubscriptionGroupConfig(const SubscriptionGroupConfig& config);
+StatusOr<SubscriptionGroupConfig> DecodeSubscriptionGroupConfig(std::string_view json);
+
 // fastjson's output: keys in alphabetical order.
 std::string EncodeSubscriptionGroupWrapper(const SubscriptionGroupWrapper& wrapper);
 // Missing members keep the defaults; a group without groupName takes its table key.

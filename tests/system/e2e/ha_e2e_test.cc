@@ -23,6 +23,7 @@
 
 #include "system/broker/broker.h"
 #include "system/common/stored_message.h"
+#include "system/common/subscription_group.h"
 #include "tests/system/client/client_test_util.h"
 
 namespace rmqsim::client::testing {
@@ -790,6 +791,47 @@ TEST(HaE2eSlaveReadTest, SlowConsumerReadsFromTheSlaveThenReturnsToTheMaster) {
   EXPECT_EQ(off.slave_pulls, 0u) << "without slaveReadEnable every pull goes to the master";
   std::cout << "slaveReadEnable=false: master pulls " << off.master_pulls << ", slave pulls "
             << off.slave_pulls << "\n";
+}
+
+// An admin points a group at the slave (UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, brokerId 1, on master
+// and slave as mqadmin updateSubGroup does): with slaveReadEnable, after its first pull from the
+// master the consumer pulls from the slave only.
+TEST_F(HaE2eTest, GroupBrokerIdSendsItsConsumersToTheSlave) {
+  auto master = AddBroker(a_m_, {.role = BrokerRole::kSyncMaster, .slave_read_enable = true});
+  auto slave = AddBroker(
+      as_m_,
+      {.ip = "10.0.0.4", .id = 1, .role = BrokerRole::kSlave, .slave_read_enable = true});
+  StartAdmin();
+  ASSERT_EQ(CreateTopic(Address{"10.0.0.2", 10911}), 0);
+  ASSERT_TRUE(WaitSlaveConnected(master));
+  for (const char* b : {"10.0.0.2", "10.0.0.4"}) {
+    auto req = remoting::RemotingCommand::CreateRequest(
+        remoting::RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP);
+    common::SubscriptionGroupConfig g;
+    g.group_name = "cg";
+    g.broker_id = 1;
+    req.body = common::EncodeSubscriptionGroupConfig(g);
+    ASSERT_EQ(AdminCall(Address{b, 10911}, std::move(req)), 0) << b;
+  }
+  ASSERT_EQ(B(master)->groups().table().at("cg").broker_id, 1);
+  auto bad = remoting::RemotingCommand::CreateRequest(
+      remoting::RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP);
+  bad.body = "{\"brokerId\":1}";  // no groupName
+  EXPECT_NE(AdminCall(Address{"10.0.0.2", 10911}, std::move(bad)), 0);
+
+  auto producer = StartProducer();
+  auto deliveries = std::make_shared<std::vector<Delivery>>();
+  StartPush(deliveries);
+  world_.RunFor(seconds(5));
+  const uint64_t master_pulls_before = B(master)->pull_requests();
+  auto sent = SendMany(producer, "to-slave-reader", 20);
+  ASSERT_EQ(WithStatus(sent, SendStatus::SEND_OK).size(), 20u);
+  world_.RunFor(seconds(40));
+  EXPECT_EQ(CountIn(WithStatus(sent, SendStatus::SEND_OK), Bodies(deliveries)), 20u);
+  EXPECT_GT(B(slave)->pull_requests(), 0u);
+  // Every queue made at most one more pull on the master before moving (a long poll held there
+  // when the group was updated may come back once).
+  EXPECT_LE(B(master)->pull_requests() - master_pulls_before, static_cast<uint64_t>(kQueues));
 }
 
 }  // namespace

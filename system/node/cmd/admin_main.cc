@@ -1,6 +1,8 @@
 // rmq-admin: a small mqadmin for the real-mode servers.
 //
 //   rmq-admin updateTopic -n 127.0.0.1:9876 -b 127.0.0.1:10911 -t TopicTest [-r 4] [-w 4] [-p 6]
+//   rmq-admin updateSubGroup -b 127.0.0.1:10911 -g group [-i brokerId] [-w whichBrokerWhenConsumeSlowly]
+//                            [--consumeEnable true]
 //   rmq-admin topicRoute  -n 127.0.0.1:9876 -t TopicTest
 //   rmq-admin clusterList -n 127.0.0.1:9876
 //   rmq-admin topicList   -n 127.0.0.1:9876
@@ -22,6 +24,7 @@
 #include "system/client/default_mq_push_consumer.h"
 #include "system/common/byte_buffer.h"
 #include "system/common/route_data.h"
+#include "system/common/subscription_group.h"
 #include "system/remoting/remoting_client.h"
 
 namespace {
@@ -103,6 +106,20 @@ int main(int argc, char** argv) {
   update->add_option("-r,--readQueueNums", read_queues)->check(CLI::Range(1, 1024));
   update->add_option("-w,--writeQueueNums", write_queues)->check(CLI::Range(1, 1024));
   update->add_option("-p,--perm", perm)->check(CLI::Range(0, 7));
+  rmqsim::common::SubscriptionGroupConfig sub_group;
+  auto* sub = app.add_subcommand("updateSubGroup",
+                                 "Create or update a consumer group's settings on a broker");
+  sub->add_option("-b,--brokerAddr", broker, "Broker address host:port")->required();
+  sub->add_option("-g,--groupName", sub_group.group_name, "Consumer group")->required();
+  sub->add_option("-i,--brokerId", sub_group.broker_id,
+                  "Broker id to pull from (with slaveReadEnable)")
+      ->check(CLI::Range(0, 1024));
+  sub->add_option("-w,--whichBrokerWhenConsumeSlowly", sub_group.which_broker_when_consume_slowly)
+      ->check(CLI::Range(0, 1024));
+  sub->add_option("-s,--consumeEnable", sub_group.consume_enable);
+  sub->add_option("-d,--consumeBroadcastEnable", sub_group.consume_broadcast_enable);
+  sub->add_option("-q,--retryQueueNums", sub_group.retry_queue_nums)->check(CLI::Range(0, 1024));
+  sub->add_option("-r,--retryMaxTimes", sub_group.retry_max_times)->check(CLI::Range(0, 1024));
   auto* route = app.add_subcommand("topicRoute", "Show a topic's route from the name server");
   route->add_option("-n,--namesrvAddr", namesrv);
   route->add_option("-t,--topic", topic)->required();
@@ -201,6 +218,14 @@ int main(int argc, char** argv) {
     auto r = Call(rt, client, broker, std::move(req));
     int rc = Report(r);
     if (rc == 0) std::printf("create topic to %s success.\n", broker.c_str());
+    return rc;
+  }
+  if (sub->parsed()) {
+    auto req = RemotingCommand::CreateRequest(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP);
+    req.body = rmqsim::common::EncodeSubscriptionGroupConfig(sub_group);
+    auto r = Call(rt, client, broker, std::move(req));
+    int rc = Report(r);
+    if (rc == 0) std::printf("create subscription group to %s success.\n", broker.c_str());
     return rc;
   }
   if (route->parsed()) {

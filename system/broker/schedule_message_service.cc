@@ -40,8 +40,18 @@ Status ScheduleMessageService::Load() {
 }
 
 Status ScheduleMessageService::SyncFromMaster(const std::string& json) {
-  RMQ_RETURN_IF_ERROR(ApplyOffsets(json));
-  file_.Persist(EncodeOffsets());
+  // SlaveSynchronize.syncDelayOffset writes the master's text to delayOffset.json as it is; the
+  // table in memory becomes what a restart would load from it (levels it lacks start at 0).
+  std::map<int32_t, int64_t> before;
+  for (auto& [l, level] : levels_) {
+    before[l] = level.offset;
+    level.offset = 0;
+  }
+  if (Status st = ApplyOffsets(json); !st.ok()) {
+    for (auto& [l, level] : levels_) level.offset = before[l];
+    return st;
+  }
+  file_.Persist(json);
   return Status::Ok();
 }
 

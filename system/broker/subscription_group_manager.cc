@@ -1,28 +1,22 @@
 #include "system/broker/subscription_group_manager.h"
 
+#include "system/common/mix_all.h"
+
 namespace rmqsim::broker {
 
 namespace {
-// MixAll's built-in consumer groups (SubscriptionGroupManager.init).
-constexpr const char* kSystemGroups[] = {
-    "TOOLS_CONSUMER",        "FILTERSRV_CONSUMER",    "SELF_TEST_C_GROUP",
-    "CID_ONS-HTTP-PROXY",    "CID_ONSAPI_PULL",       "CID_ONSAPI_PERMISSION",
-    "CID_ONSAPI_OWNER",      "CID_SYS_RMQ_TRANS",
+// The groups SubscriptionGroupManager.init() creates (MixAll's TOOLS_CONSUMER_GROUP, ...).
+constexpr const char* kBuiltInGroups[] = {
+    "TOOLS_CONSUMER",     "FILTERSRV_CONSUMER",    "SELF_TEST_C_GROUP", "CID_ONS-HTTP-PROXY",
+    "CID_ONSAPI_PULL",    "CID_ONSAPI_PERMISSION", "CID_ONSAPI_OWNER",  "CID_RMQ_SYS_TRANS",
 };
-
-bool IsSystemGroup(const std::string& group) {
-  for (const char* g : kSystemGroups) {
-    if (group == g) return true;
-  }
-  return false;
-}
 }  // namespace
 
 SubscriptionGroupManager::SubscriptionGroupManager(Runtime& rt, bool auto_create,
                                                    std::string path)
     : rt_(rt), auto_create_(auto_create), file_(rt, std::move(path)) {
   data_version_ = {.timestamp = ToUnixMillis(rt_.WallNow()), .counter = 0};
-  for (const char* g : kSystemGroups) {
+  for (const char* g : kBuiltInGroups) {
     SubscriptionGroupConfig c;
     c.group_name = g;
     table_[g] = c;
@@ -47,7 +41,9 @@ void SubscriptionGroupManager::NextVersion() {
 const SubscriptionGroupConfig* SubscriptionGroupManager::Find(const std::string& group) {
   auto it = table_.find(group);
   if (it != table_.end()) return &it->second;
-  if (!auto_create_ && !IsSystemGroup(group)) return nullptr;
+  // findSubscriptionGroupConfig: created when auto-creation is on or the group is a system
+  // consumer group (MixAll.isSysConsumerGroup: the CID_RMQ_SYS_ prefix).
+  if (!auto_create_ && !common::IsSysConsumerGroup(group)) return nullptr;
   SubscriptionGroupConfig c;
   c.group_name = group;
   auto* created = &table_.emplace(group, c).first->second;

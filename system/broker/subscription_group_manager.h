@@ -20,14 +20,17 @@ using SubscriptionGroupConfig = common::SubscriptionGroupConfig;
 
 class SubscriptionGroupManager {
  public:
-  // Adds the built-in groups (TOOLS_CONSUMER, FILTERSRV_CONSUMER, SELF_TEST_C_GROUP, ...).
+  // Adds the built-in groups (TOOLS_CONSUMER, FILTERSRV_CONSUMER, SELF_TEST_C_GROUP, ...,
+  // CID_RMQ_SYS_TRANS).
   SubscriptionGroupManager(Runtime& rt, bool auto_create, std::string path);
 
   // Loads subscriptionGroup.json (or its .bak) over the built-in table.
   Status Load();
 
   // findSubscriptionGroupConfig: the group's config, created with the defaults when missing and
-  // auto-creation is on (or the group is a system group); nullptr otherwise.
+  // auto-creation is on (or the group has the CID_RMQ_SYS_ prefix); nullptr otherwise. The
+  // pointer is valid until the table changes (Update, SyncFromMaster): use it at once, never
+  // across a co_await.
   const SubscriptionGroupConfig* Find(const std::string& group);
   // updateSubscriptionGroupConfig: replaces or adds.
   void Update(const SubscriptionGroupConfig& c);

@@ -532,6 +532,13 @@ StatusOr<int64_t> CommitLog::AppendRaw(int64_t offset, common::ByteSpan data) {
                                      std::to_string(offset) + ", not a segment start");
     }
   } else if (offset != max) {
+    // The last segment holds `max` unless it is full (then max is the next segment's start and
+    // only offset == max is acceptable): check before GetLastMappedFile would create one.
+    const int64_t seg_start = max - max % seg;
+    if (max % seg == 0 || offset != seg_start + seg) {
+      return FailedPreconditionError("raw append at " + std::to_string(offset) +
+                                     " but the commit log ends at " + std::to_string(max));
+    }
     auto last = queue_.GetLastMappedFile(max);
     if (!last.ok()) return last.status();
     MappedFile* mf = *last;

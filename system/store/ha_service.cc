@@ -273,10 +273,9 @@ void HAService::UpdateMasterAddress(const std::string& address) {
   rt_.Trace(TraceEvent("HAMasterAddressUpdated")
                 .Detail("From", options_.master_ha_address)
                 .Detail("To", address));
+  // HAClient.updateMasterAddress only stores it: a live connection stays until it breaks, and
+  // the next connect uses the new address.
   options_.master_ha_address = address;
-  CloseMaster("master address changed");
-  ++master_epoch_;  // a connect in flight to the old address is dropped
-  connecting_ = false;
   if (running_ && store_.config().broker_role == BrokerRole::kSlave) ConnectMaster();
 }
 
@@ -289,8 +288,12 @@ void HAService::ConnectMaster() {
   rt_.network().Connect(
       *addr, seconds(3),
       guard_.Wrap([this, epoch](StatusOr<std::shared_ptr<Connection>> c) {
+        if (epoch != master_epoch_) {  // a stale attempt: leave the current one alone
+          if (c.ok()) (*c)->Close();
+          return;
+        }
         connecting_ = false;
-        if (!running_ || epoch != master_epoch_) {
+        if (!running_) {
           if (c.ok()) (*c)->Close();
           return;
         }
@@ -360,13 +363,34 @@ void HAService::OnSlaveData(std::span<const std::byte> data) {
         CloseMaster("raw append failed: " + n.status().ToString());
         return;
       }
-      if (*n > 0) appended = true;
+      if (*n > 0 || store_.GetMaxPhyOffset() != max) appended = true;  // report the new end
       pos += kFrameHeaderBytes + static_cast<size_t>(body);
       continue;
     }
     const int64_t expected = max + static_cast<int64_t>(slave_pending_.size());
     // Java: an empty slave accepts any start; otherwise the master must push at its end.
     const bool empty_slave = max == 0 && slave_pending_.empty();
+    const int64_t seg = store_.config().mapped_file_size_commit_log;
+    const bool next_segment = expected % seg != 0 && phy == expected - expected % seg + seg;
+    if (!empty_slave && next_segment) {
+      // The master's log ends this segment before the slave's does (it lost a tail the slave
+      // has, then rolled): Java's master sends the segment's zero tail and the slave appends it.
+      slave_diverged_ = true;
+      rt_.Trace(TraceEvent("HASlaveDiverged", Severity::kError)
+                    .Detail("Offset", max)
+                    .Detail("MasterOffset", phy)
+                    .Detail("Error", "the master's segment ends before the slave's log"));
+      common::Bytes raw = std::move(slave_pending_);
+      slave_pending_.clear();
+      if (!raw.empty()) {
+        auto n = store_.AppendRawToCommitLog(max, raw);
+        if (!n.ok()) {
+          CloseMaster("raw append failed: " + n.status().ToString());
+          return;
+        }
+      }
+      continue;  // the frame itself is appended by the diverged branch above
+    }
     if (!empty_slave && phy != expected) {
       CloseMaster("master pushed offset " + std::to_string(phy) + ", slave expects " +
                   std::to_string(expected));

@@ -191,6 +191,19 @@ TEST_F(BrokerTest, NoAutoCreateMeansTopicNotExist) {
   EXPECT_NE(r->remark->find("topic[AutoTopic] not exist, apply first please!"), std::string::npos);
 }
 
+// Without autoCreateSubscriptionGroup only known groups and system consumer groups (the
+// CID_RMQ_SYS_ prefix, MixAll.isSysConsumerGroup) may pull.
+TEST_F(BrokerTest, NoAutoCreateGroupRefusesUnknownGroupsButNotSystemOnes) {
+  broker_config_.auto_create_subscription_group = false;
+  StartBroker();
+  ASSERT_EQ(Ask(SendV2("TopicTest", "x"))->code, ResponseCode::SUCCESS);
+  EXPECT_EQ(Ask(Pull("cg", "TopicTest", 0, 0))->code, ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST);
+  EXPECT_NE(Ask(Pull("CID_RMQ_SYS_X", "TopicTest", 0, 0))->code,
+            ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST);
+  EXPECT_NE(Ask(Pull("CID_RMQ_SYS_TRANS", "TopicTest", 0, 0))->code,
+            ResponseCode::SUBSCRIPTION_GROUP_NOT_EXIST);
+}
+
 TEST_F(BrokerTest, UpdateAndCreateTopicRegistersAtOnceAndRefusesSystemTopics) {
   StartBroker();
   ASSERT_EQ(Ask(CreateTopic("Admin", 2))->code, ResponseCode::SUCCESS);

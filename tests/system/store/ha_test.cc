@@ -291,6 +291,48 @@ TEST_F(HaTest, RawAppendOnASlaveStallsDispatchUntilRecoveryTruncates) {
   EXPECT_FALSE(slave().store->reput_stalled_at().has_value());
 }
 
+// The master loses a tail its slave has and then rolls to a new segment, so its segment ends
+// (blank marker) before the slave's log does. Java's master would send the segment's zero tail;
+// the model's master skips it and sends the next segment: the slave must take that as the zero
+// tail and go on (diverged) instead of reconnecting forever.
+TEST_F(HaTest, MasterSegmentEndingBeforeTheSlavesLogDoesNotStallReplication) {
+  master_shared_->config.flush_disk_type = FlushDiskType::kAsyncFlush;
+  StartNode(mp_);
+  StartNode(sp_);
+  ASSERT_TRUE(WaitConnected());
+  const int64_t seg = master_shared_->config.mapped_file_size_commit_log;
+  int i = 0;
+  while (master().store->GetMaxPhyOffset() < seg - 6 * 1024) {
+    ASSERT_EQ(Put(i++, 900).status, PutMessageStatus::kPutOk);
+  }
+  world_.RunFor(seconds(12));  // the thorough flush makes all of it durable
+  const int64_t flushed = master().store->GetMaxPhyOffset();
+  while (master().store->GetMaxPhyOffset() < seg - 1200) {  // an unflushed tail (< 4 pages)
+    ASSERT_EQ(Put(i++, 900).status, PutMessageStatus::kPutOk);
+  }
+  const int64_t slave_end = master().store->GetMaxPhyOffset();
+  ASSERT_TRUE(WaitCaughtUp());
+  world_.PowerOff(mm_);
+  world_.RunFor(seconds(1));
+  world_.PowerOn(mm_);
+  StartNode(mp_);
+  ASSERT_EQ(master().store->GetMaxPhyOffset(), flushed);  // the tail is gone on the master
+  ASSERT_TRUE(WaitConnected());
+  // 10 KiB does not fit the ~6 KiB left: a blank marker at `flushed`, then the next segment.
+  PutMessageResult big = Put(i++, 10 * 1024);
+  EXPECT_EQ(big.status, PutMessageStatus::kPutOk);
+  EXPECT_GE(big.append_result.wrote_offset, seg);
+  world_.RunFor(seconds(30));
+  EXPECT_TRUE(slave().ha->slave_diverged());
+  EXPECT_TRUE(slave().ha->connected_to_master());
+  EXPECT_EQ(slave().store->GetMaxPhyOffset(), master().store->GetMaxPhyOffset());
+  // The slave kept the bytes the master lost, and serves nothing of the master's new segment.
+  EXPECT_GE(slave_end, flushed + 900);
+  ASSERT_TRUE(slave().store->reput_stalled_at().has_value());
+  EXPECT_EQ(*slave().store->reput_stalled_at(), slave_end);
+  EXPECT_EQ(Put(i++, 500).status, PutMessageStatus::kPutOk);
+}
+
 TEST_F(HaTest, KilledSlaveCatchesUpAfterRestart) {
   master_shared_->config.broker_role = BrokerRole::kAsyncMaster;
   StartNode(mp_);

@@ -377,7 +377,7 @@ std::string FormatClusterSummary(const ClusterResult& r, const ClusterOptions& o
   }
   if (o.slaves > 0) {
     w.Line("  slaves         %" PRIu64 " of %d connected to their master at the end, %" PRIu64
-           " diverged (log no longer the master's: 4.x after a master lost its tail)",
+           " diverged at the end (their master lost a tail they had, as 4.x allows)",
            r.slaves_connected, o.brokers * o.slaves, r.slaves_diverged);
   }
   w.Line("  deliveries     %" PRIu64 " (%" PRIu64 " keys delivered more than once, %" PRIu64

@@ -57,8 +57,10 @@ struct ClusterResult {
   std::vector<std::string> lost_examples;
   uint64_t acked_during_quiet = 0;
   std::vector<faults::FaultWindow> fault_history;
-  // HA: slaves whose log no longer matches their master's at the end (4.x: a master that lost
-  // its unflushed tail while a slave had it), and slaves whose dispatch is stuck.
+  // HA: slaves known to have diverged at the end (4.x: a master that lost its unflushed tail
+  // while a slave had it): the slave found bytes that are not a record, or its dispatch is stuck.
+  // A divergence whose offsets happen to line up with the master's records goes unseen, as in
+  // Java, so this is a lower bound.
   uint64_t slaves_diverged = 0;
   uint64_t slaves_connected = 0;  // slaves connected to their master at the end
   bool loss_allowed = false;  // ASYNC_FLUSH with power loss may lose acknowledged messages

@@ -7,6 +7,7 @@
 
 #include "sim/simulated/world.h"
 #include "system/store/ha_service.h"
+#include "tests/system/store/ha_test_util.h"
 #include "tests/system/store/store_test_util.h"
 
 namespace rmqsim::store {
@@ -15,30 +16,7 @@ namespace {
 using testing::MakeRequest;
 using testing::SmallConfig;
 
-class HaNode final : public Service {
- public:
-  struct Shared {
-    MessageStoreConfig config;
-    HAOptions ha;
-  };
-  HaNode(Runtime& rt, std::shared_ptr<Shared> shared) : rt_(rt), shared_(std::move(shared)) {}
-  Status Start() override {
-    store = std::make_unique<DefaultMessageStore>(rt_, shared_->config);
-    RMQ_RETURN_IF_ERROR(store->Start());
-    ha = std::make_unique<HAService>(rt_, *store, shared_->ha);
-    return ha->Start();
-  }
-  void Stop(std::function<void()> done) override {
-    ha->Shutdown();
-    store->Shutdown([done](const Status&) { done(); });
-  }
-  std::unique_ptr<DefaultMessageStore> store;
-  std::unique_ptr<HAService> ha;
-
- private:
-  Runtime& rt_;
-  std::shared_ptr<Shared> shared_;
-};
+using testing::HaNode;
 
 std::string Body(int i, size_t size) {
   std::string s = "m" + std::to_string(i) + ":";

@@ -25,6 +25,7 @@
 #include "system/common/stored_message.h"
 #include "system/common/subscription_group.h"
 #include "tests/system/client/client_test_util.h"
+#include "tests/system/store/ha_test_util.h"
 
 namespace rmqsim::client::testing {
 namespace {
@@ -221,18 +222,9 @@ class HaWorld : public ClientWorld {
   }
   // The commit log's bytes in [from, to).
   static common::Bytes ReadLog(store::DefaultMessageStore& s, int64_t from, int64_t to) {
-    common::Bytes out;
-    for (const auto& mf : s.commit_log().mapped_file_queue().files()) {
-      const int64_t b = std::max(from, mf->from());
-      const int64_t e = std::min(to, mf->from() + mf->wrote_position());
-      if (b >= e) continue;
-      common::Bytes buf(static_cast<size_t>(e - b));
-      auto n = mf->Read(b - mf->from(), buf);
-      EXPECT_TRUE(n.ok());
-      if (n.ok()) buf.resize(*n);
-      out.insert(out.end(), buf.begin(), buf.end());
-    }
-    return out;
+    auto r = store::testing::ReadCommitLog(s, from, to);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : common::Bytes{};
   }
 
   sim::MachineId as_m_, bs_m_;

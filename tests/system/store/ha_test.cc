@@ -85,18 +85,9 @@ class HaTest : public ::testing::Test {
         world_.now() + seconds(60));
   }
   static common::Bytes ReadLog(DefaultMessageStore& s, int64_t from, int64_t to) {
-    common::Bytes out;
-    for (const auto& mf : s.commit_log().mapped_file_queue().files()) {
-      const int64_t b = std::max(from, mf->from());
-      const int64_t e = std::min(to, mf->from() + mf->wrote_position());
-      if (b >= e) continue;
-      common::Bytes buf(static_cast<size_t>(e - b));
-      auto n = mf->Read(b - mf->from(), buf);
-      EXPECT_TRUE(n.ok());
-      if (n.ok()) buf.resize(*n);  // the blank marker's tail is not physical
-      out.insert(out.end(), buf.begin(), buf.end());
-    }
-    return out;
+    auto r = testing::ReadCommitLog(s, from, to);
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() ? *r : common::Bytes{};
   }
   void ExpectSameLog(int64_t from) {
     const int64_t to = master().store->GetMaxPhyOffset();

@@ -2,11 +2,14 @@
 // tests of the store.
 #pragma once
 
+#include <algorithm>
+#include <cstdint>
 #include <functional>
 #include <memory>
 
 #include "sim/runtime/service.h"
 #include "system/store/default_message_store.h"
+#include "system/common/byte_buffer.h"
 #include "system/store/ha_service.h"
 
 namespace rmqsim::store::testing {
@@ -36,5 +39,22 @@ class HaNode final : public Service {
   Runtime& rt_;
   std::shared_ptr<Shared> shared_;
 };
+
+// The commit log's bytes in [from, to), segment by segment (a full segment's blank tail is not
+// physical, so it is not part of the bytes a slave receives either).
+inline StatusOr<common::Bytes> ReadCommitLog(DefaultMessageStore& s, int64_t from, int64_t to) {
+  common::Bytes out;
+  for (const auto& mf : s.commit_log().mapped_file_queue().files()) {
+    const int64_t b = std::max(from, mf->from());
+    const int64_t e = std::min(to, mf->from() + mf->wrote_position());
+    if (b >= e) continue;
+    common::Bytes buf(static_cast<size_t>(e - b));
+    auto n = mf->Read(b - mf->from(), buf);
+    if (!n.ok()) return n.status();
+    buf.resize(*n);
+    out.insert(out.end(), buf.begin(), buf.end());
+  }
+  return out;
+}
 
 }  // namespace rmqsim::store::testing

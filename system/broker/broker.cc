@@ -147,6 +147,16 @@ void Broker::ScheduleRegister(Duration delay) {
   }));
 }
 
+void Broker::SuppressRegistrations(std::optional<Address> namesrv, bool suppressed) {
+  if (!namesrv) {
+    suppress_all_registrations_ = suppressed;
+    if (!suppressed) suppressed_namesrvs_.clear();
+    return;
+  }
+  std::erase(suppressed_namesrvs_, *namesrv);
+  if (suppressed) suppressed_namesrvs_.push_back(*namesrv);
+}
+
 void Broker::RegisterBrokerAll() {
   common::RegisterBrokerBody body;
   body.topic_config_serialize_wrapper = topics_->Wrapper();
@@ -161,6 +171,13 @@ void Broker::RegisterBrokerAll() {
   const int64_t counter = body.topic_config_serialize_wrapper.data_version.counter;
   const uint64_t round = ++register_round_;
   for (const Address& ns : config_.namesrv_addrs) {
+    if (suppress_all_registrations_ ||
+        std::find(suppressed_namesrvs_.begin(), suppressed_namesrvs_.end(), ns) !=
+            suppressed_namesrvs_.end()) {
+      ++registrations_suppressed_;
+      rt_.Trace(TraceEvent("BrokerRegisterSuppressed").Detail("Namesrv", ns.ToString()));
+      continue;
+    }
     auto req = RemotingCommand::CreateRequest(RequestCode::REGISTER_BROKER);
     req.SetExtField("brokerName", config_.broker_name);
     req.SetExtField("brokerAddr", broker_addr_);

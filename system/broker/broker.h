@@ -95,6 +95,13 @@ class Broker final : public Service {
   // registerBrokerAll: REGISTER_BROKER to every name server now.
   void RegisterBrokerAll();
 
+  // Fault hook (fault injectors and tests; never set by the broker itself): REGISTER_BROKER to
+  // `namesrv` (nullopt: every name server) is skipped, as if the request were lost before it
+  // left the broker (a stuck registration thread, a long pause). Lasts for this incarnation
+  // only; a restarted broker registers normally.
+  void SuppressRegistrations(std::optional<Address> namesrv, bool suppressed);
+  uint64_t registrations_suppressed() const { return registrations_suppressed_; }
+
  private:
   using Command = remoting::RemotingCommand;
   using Reply = std::optional<Command>;
@@ -161,6 +168,9 @@ class Broker final : public Service {
   std::string master_addr_;
   bool update_master_ha_periodically_ = false;
   uint64_t register_round_ = 0;
+  bool suppress_all_registrations_ = false;
+  std::vector<Address> suppressed_namesrvs_;
+  uint64_t registrations_suppressed_ = 0;
   uint64_t register_round_applied_ = 0;
   bool slave_sync_running_ = false;
   uint64_t slave_syncs_ok_ = 0;

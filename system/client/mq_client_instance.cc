@@ -443,6 +443,11 @@ common::HeartbeatData MQClientInstance::PrepareHeartbeatData() const {
 void MQClientInstance::SendHeartbeatToAllBrokers() {
   if (!started_ || shut_down_) return;
   if (producers_.empty() && consumers_.empty()) return;
+  if (suppress_heartbeats_) {
+    ++heartbeats_suppressed_;
+    rt_.Trace(TraceEvent("ClientHeartbeatSuppressed"));
+    return;
+  }
   bool producer_only = consumers_.empty();
   std::string body = common::EncodeHeartbeatData(PrepareHeartbeatData());
   for (const auto& [name, table] : broker_addr_table_) {

@@ -160,6 +160,10 @@ class MQClientInstance {
 
   // ------------------------------------------------------------------ inspection
   uint64_t heartbeats_sent() const { return heartbeats_sent_; }
+  // Fault hook (fault injectors and tests): HEART_BEAT to the brokers is skipped while set, as
+  // if every heartbeat were lost before it left the client. This incarnation only.
+  void SuppressHeartbeats(bool suppressed) { suppress_heartbeats_ = suppressed; }
+  uint64_t heartbeats_suppressed() const { return heartbeats_suppressed_; }
   uint64_t route_updates() const { return route_updates_; }
   uint64_t route_update_failures() const { return route_update_failures_; }
   uint64_t notifies_received() const { return notifies_received_; }
@@ -193,6 +197,8 @@ class MQClientInstance {
   std::unique_ptr<common::UniqIdGenerator> uniq_ids_;
   TimerId route_timer_, heartbeat_timer_, persist_timer_, rebalance_timer_;
   uint64_t heartbeats_sent_ = 0;
+  bool suppress_heartbeats_ = false;
+  uint64_t heartbeats_suppressed_ = 0;
   uint64_t route_updates_ = 0;
   uint64_t route_update_failures_ = 0;
   uint64_t notifies_received_ = 0;

@@ -374,6 +374,10 @@ Task<void> DefaultMQPushConsumer::ConsumeTask(std::vector<MessageExt> msgs,
   }
   ConsumeConcurrentlyContext context{.message_queue = mq};
   ConsumeConcurrentlyStatus status = listener_(msgs, context);
+  if (context.consume_time > Duration::zero()) {
+    co_await Sleep(rt_.executor(), context.consume_time);
+    if (!running_) co_return;
+  }
   messages_consumed_ += msgs.size();
   if (pq->dropped()) co_return;  // processQueue dropped: the result is not processed
   int64_t ack_index = -1;

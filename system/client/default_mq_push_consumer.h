@@ -44,6 +44,9 @@ struct ConsumeConcurrentlyContext {
   int32_t delay_level_when_next_consume = 0;
   // With CONSUME_SUCCESS, the messages after this index are sent back (Java's ackIndex).
   int32_t ack_index = INT32_MAX;
+  // How long the listener's work took (the consume thread is busy that long before the status
+  // is processed). A listener here returns at once; a slow one in a scenario says so here.
+  Duration consume_time{0};
 };
 
 using MessageListenerConcurrently = std::function<ConsumeConcurrentlyStatus(

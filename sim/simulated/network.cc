@@ -73,8 +73,12 @@ SimNetwork::LinkState& SimNetwork::Link(MachineId from, MachineId to) {
 }
 
 bool SimNetwork::IsLinkBlocked(MachineId from, MachineId to) const {
+  return LinkBlockCount(from, to) > 0;
+}
+
+uint32_t SimNetwork::LinkBlockCount(MachineId from, MachineId to) const {
   auto it = links_.find({from.value(), to.value()});
-  return it != links_.end() && it->second.blocked;
+  return it == links_.end() ? 0 : it->second.blocks;
 }
 
 Duration SimNetwork::SampleLatency(MachineId from, MachineId to) {
@@ -357,7 +361,7 @@ void SimNetwork::Pump(Conn& conn_ref, int side) {
   p.pump_scheduled = false;
   MachineId from = c->ep[side].machine, to = c->ep[1 - side].machine;
   LinkState& link = *c->link[side];
-  if (link.blocked) {
+  if (link.blocks > 0) {
     p.stalled = true;  // resumes on heal
     return;
   }
@@ -440,7 +444,7 @@ void SimNetwork::OnArrival(uint64_t conn, int side) {
   int64_t now = ToNanos(world_.now());
   if (p.in_flight.empty() || p.in_flight.front().arrival_ns > now) return;  // stale event
   int to_side = 1 - side;
-  if (c->link[side]->blocked || !world_.IsMachineUp(c->ep[to_side].machine)) {
+  if (c->link[side]->blocks > 0 || !world_.IsMachineUp(c->ep[to_side].machine)) {
     p.stalled = true;  // lost on the wire; retransmitted after the heal or reboot
     return;
   }
@@ -469,7 +473,10 @@ void SimNetwork::OnArrival(uint64_t conn, int side) {
     c = Find(conn);
     if (c == nullptr) return;
   }
-  if (!control) return;
+  if (!control) {
+    MaybeErase(conn);  // the last bytes to an end already gone: nothing else will come
+    return;
+  }
   Endpoint& dst = c->ep[to_side];
   if (dst.state == EpState::kOpen || dst.state == EpState::kVanished) {
     CloseFromPeer(*c, to_side,
@@ -569,7 +576,9 @@ void SimNetwork::MaybeErase(uint64_t conn) {
     if (!c->pipe[s].in_flight.empty() || c->pipe[s].unsent_bytes > 0 || c->pipe[s].fin_pending) {
       return;
     }
-    if (c->ep[s].delivery_posted) return;
+    // A posted delivery does not keep it: FlushPending finds an erased connection (ids are never
+    // reused) or a closed endpoint and does nothing. (Its event may also have been purged with a
+    // dead owner, and would never clear the flag.)
   }
   by_id_[conn] = nullptr;
   conns_.erase(conn);
@@ -596,29 +605,28 @@ void SimNetwork::OnProcessKilled(Owner owner) {
   for (auto it = listeners_.begin(); it != listeners_.end();) {
     it = it->second.second.owner == owner ? listeners_.erase(it) : std::next(it);
   }
-  std::vector<uint64_t> ids;
+  // Collect first, close after: closing one endpoint can erase its connection (when the other end
+  // is already closed), and both ends may be this process's (a connection to itself). Each
+  // CloseEndpoint looks the connection up again.
+  std::vector<std::pair<uint64_t, int>> open;
   for (auto& [id, c] : conns_) {
     for (int s = 0; s < 2; ++s) {
-      if (c.ep[s].owner == owner && c.ep[s].state == EpState::kOpen) ids.push_back(id);
+      if (c.ep[s].owner == owner && c.ep[s].state == EpState::kOpen) open.emplace_back(id, s);
     }
   }
-  for (uint64_t id : ids) {
-    Conn* c = Find(id);
-    if (c == nullptr) continue;
-    for (int s = 0; s < 2; ++s) {
-      if (c->ep[s].owner == owner) CloseEndpoint(id, s, /*reset=*/true);
-    }
-  }
+  for (auto [id, s] : open) CloseEndpoint(id, s, /*reset=*/true);
 }
 
 void SimNetwork::OnProcessSilenced(Owner owner) {
   for (auto it = listeners_.begin(); it != listeners_.end();) {
     it = it->second.second.owner == owner ? listeners_.erase(it) : std::next(it);
   }
+  std::vector<uint64_t> touched;
   for (auto& [id, c] : conns_) {
     for (int s = 0; s < 2; ++s) {
       Endpoint& e = c.ep[s];
       if (e.owner == owner && e.state == EpState::kOpen) {
+        if (touched.empty() || touched.back() != id) touched.push_back(id);
         e.state = EpState::kVanished;
         e.on_data = nullptr;
         e.on_close = nullptr;
@@ -632,6 +640,9 @@ void SimNetwork::OnProcessSilenced(Owner owner) {
       }
     }
   }
+  // A connection whose other end was already closed or gone too (both ends on this machine, or
+  // a peer that closed without our having read its FIN) has nobody left to tell: drop it.
+  for (uint64_t id : touched) MaybeErase(id);
 }
 
 void SimNetwork::OnProcessExited(Owner owner) {
@@ -659,9 +670,30 @@ void SimNetwork::OnMachineUp(MachineId machine) {
   }
 }
 
-void SimNetwork::SetLinkBlocked(MachineId from, MachineId to, bool blocked) {
-  Link(from, to).blocked = blocked;
-  if (blocked) return;
+bool SimNetwork::BlockLink(MachineId from, MachineId to) {
+  RMQ_ASSERT_MSG(from != to, "a machine's link to itself (loopback) cannot be blocked");
+  LinkState& l = Link(from, to);
+  RMQ_ASSERT_MSG(l.blocks < UINT32_MAX, "link block count overflow");
+  return ++l.blocks == 1;
+}
+
+bool SimNetwork::UnblockLink(MachineId from, MachineId to) {
+  auto it = links_.find({from.value(), to.value()});
+  if (it == links_.end() || it->second.blocks == 0) return false;
+  if (--it->second.blocks > 0) return false;
+  ResumeLink(from, to);
+  return true;
+}
+
+bool SimNetwork::ClearLinkBlocks(MachineId from, MachineId to) {
+  auto it = links_.find({from.value(), to.value()});
+  if (it == links_.end() || it->second.blocks == 0) return false;
+  it->second.blocks = 0;
+  ResumeLink(from, to);
+  return true;
+}
+
+void SimNetwork::ResumeLink(MachineId from, MachineId to) {
   std::vector<std::pair<uint64_t, int>> stalled;
   for (auto& [id, c] : conns_) {
     for (int s = 0; s < 2; ++s) {
@@ -678,9 +710,9 @@ void SimNetwork::SetLinkBlocked(MachineId from, MachineId to, bool blocked) {
 void SimNetwork::HealAll() {
   std::vector<std::pair<uint64_t, uint64_t>> blocked;
   for (auto& [key, link] : links_) {
-    if (link.blocked) blocked.push_back(key);
+    if (link.blocks > 0) blocked.push_back(key);
   }
-  for (auto [a, b] : blocked) SetLinkBlocked(MachineId(a), MachineId(b), false);
+  for (auto [a, b] : blocked) ClearLinkBlocks(MachineId(a), MachineId(b));
 }
 
 void SimNetwork::Clog(MachineId from, MachineId to, MonoTime until) {

@@ -9,7 +9,8 @@
 //
 // Faults, as TCP would show them:
 //   partition (full, one-way, isolate): segments are not delivered; they wait (stall) and go on
-//     after the heal. Nobody is told; application timeouts decide.
+//     after the heal. Nobody is told; application timeouts decide. Blocks are counted per
+//     directed link, so overlapping faults compose (see BlockLink).
 //   clog: extra delay on a directed link until a given time.
 //   process kill: each of its connections sends a reset; the peer's close handler sees
 //     kConnectionReset after one latency. Listeners vanish.
@@ -60,9 +61,17 @@ class SimNetwork {
   void OnMachineUp(MachineId machine);  // rebooted: stalled bytes to old endpoints get resets
 
   // --- link faults (policy lives in faults/) ---
-  void SetLinkBlocked(MachineId from, MachineId to, bool blocked);
+  // A directed link carries a count of blocks: each fault that cuts it adds one, and it carries
+  // traffic only at zero, so overlapping faults do not undo each other. Bytes stalled on the link
+  // move again when the count returns to zero. Each call returns whether the link's state changed
+  // (BlockLink: 0 -> 1; UnblockLink: 1 -> 0, a no-op at 0; ClearLinkBlocks: any -> 0).
+  // A machine's link to itself (loopback) cannot be blocked.
+  bool BlockLink(MachineId from, MachineId to);
+  bool UnblockLink(MachineId from, MachineId to);
+  bool ClearLinkBlocks(MachineId from, MachineId to);
   bool IsLinkBlocked(MachineId from, MachineId to) const;
-  void HealAll();
+  uint32_t LinkBlockCount(MachineId from, MachineId to) const;
+  void HealAll();  // clears every block of every link
   void Clog(MachineId from, MachineId to, MonoTime until);
   // Resets every connection between the two machines (both directions, both sides told).
   void ResetBetween(MachineId a, MachineId b);
@@ -129,7 +138,7 @@ class SimNetwork {
     Network::AcceptHandler on_accept;
   };
   struct LinkState {
-    bool blocked = false;
+    uint32_t blocks = 0;  // faults currently cutting this link; it carries traffic at 0
     int64_t clogged_until_ns = 0;
     int64_t free_at_ns = 0;  // bandwidth: when the link can start the next segment
   };
@@ -147,6 +156,7 @@ class SimNetwork {
   Conn* Find(uint64_t conn);
   const Conn* Find(uint64_t conn) const;
   LinkState& Link(MachineId from, MachineId to);
+  void ResumeLink(MachineId from, MachineId to);  // retimes what stalled on a link now open
   Duration SampleLatency(MachineId from, MachineId to);
   void SchedulePump(Conn& c, int side);
   void Pump(uint64_t conn, int side);

@@ -283,28 +283,55 @@ void World::Partition(MachineId a, MachineId b) {
 }
 
 void World::PartitionOneWay(MachineId from, MachineId to) {
-  if (from == to || network_->IsLinkBlocked(from, to)) return;
-  network_->SetLinkBlocked(from, to, true);
+  if (from == to) return;
+  if (!network_->BlockLink(from, to)) return;  // already cut by another fault: now one more
   Trace(TraceEvent("LinkBlocked").Detail("From", M(from).config.name).Detail("To",
                                                                              M(to).config.name));
 }
 
 void World::Isolate(MachineId m) {
+  M(m);  // validates the id
+  isolations_[m].push_back(machines_.size());
   for (auto& other : machines_) {
     if (other->id != m) Partition(m, other->id);
   }
 }
 
+void World::Unpartition(MachineId a, MachineId b) {
+  UnpartitionOneWay(a, b);
+  UnpartitionOneWay(b, a);
+}
+
+void World::UnpartitionOneWay(MachineId from, MachineId to) {
+  if (from == to) return;
+  if (!network_->UnblockLink(from, to)) return;  // other blocks remain (or there was none)
+  Trace(TraceEvent("LinkHealed").Detail("From", M(from).config.name).Detail("To",
+                                                                            M(to).config.name));
+}
+
+void World::Unisolate(MachineId m) {
+  M(m);
+  auto it = isolations_.find(m);
+  if (it == isolations_.end()) return;
+  size_t cut = it->second.back();
+  it->second.pop_back();
+  if (it->second.empty()) isolations_.erase(it);
+  for (size_t i = 0; i < cut; ++i) {
+    MachineId other = machines_[i]->id;
+    if (other != m) Unpartition(m, other);
+  }
+}
+
 void World::Heal(MachineId a, MachineId b) {
   for (auto [x, y] : {std::pair{a, b}, std::pair{b, a}}) {
-    if (!network_->IsLinkBlocked(x, y)) continue;
-    network_->SetLinkBlocked(x, y, false);
+    if (x == y || !network_->ClearLinkBlocks(x, y)) continue;
     Trace(TraceEvent("LinkHealed").Detail("From", M(x).config.name).Detail("To",
                                                                            M(y).config.name));
   }
 }
 
 void World::HealAll() {
+  isolations_.clear();
   for (auto& a : machines_) {
     for (auto& b : machines_) {
       if (a->id < b->id) Heal(a->id, b->id);

@@ -85,10 +85,27 @@ class World {
   bool IsMachineUp(MachineId id) const;
 
   // ---------------------------------------------------------------- network faults
-  void Partition(MachineId a, MachineId b);             // both directions
-  void PartitionOneWay(MachineId from, MachineId to);   // from -> to only
-  void Isolate(MachineId m);                            // from and to every other machine
-  void Heal(MachineId a, MachineId b);                  // both directions
+  // Blocks are counted per directed link: each call below that cuts a link adds one block to it,
+  // the matching Un- call removes exactly that block, and the link carries traffic only when no
+  // block is left. So overlapping faults compose: healing one leaves the others in place.
+  // (Un- calls must match earlier calls; one without a match removes a block some other fault
+  // added. The count never drops below zero.) A machine's link to itself is never cut.
+  // LinkBlocked / LinkHealed are traced when a link's state changes (its count goes 0 -> 1 or
+  // back to 0), not for every block.
+  void Partition(MachineId a, MachineId b);             // one block each way
+  void PartitionOneWay(MachineId from, MachineId to);   // one block on from -> to
+  // One block each way between m and every other machine that exists now. Unisolate(m) undoes
+  // the most recent Isolate(m) not yet undone, on exactly the machines it cut (machines added
+  // since are untouched); without one outstanding it does nothing. Add every machine before
+  // injecting faults and the question does not arise.
+  void Isolate(MachineId m);
+  void Unpartition(MachineId a, MachineId b);           // removes what Partition(a, b) added
+  void UnpartitionOneWay(MachineId from, MachineId to); // removes what PartitionOneWay added
+  void Unisolate(MachineId m);                          // removes what Isolate(m) added
+  // Clears every block between a and b, both directions, whoever added them.
+  void Heal(MachineId a, MachineId b);
+  // Clears every block of every link, and forgets outstanding Isolates (a later Unisolate does
+  // nothing).
   void HealAll();
   void Clog(MachineId a, MachineId b, Duration duration);  // extra delay both ways
   void ResetConnections(MachineId a, MachineId b);
@@ -211,6 +228,8 @@ class World {
   std::vector<std::unique_ptr<Machine>> machines_;   // index = id - 1
   std::vector<std::unique_ptr<Process>> processes_;  // index = id - 1
   std::map<std::string, MachineId> machine_by_ip_;
+  // Per isolated machine, the machine count at each outstanding Isolate (ids 1..count were cut).
+  std::map<MachineId, std::vector<size_t>> isolations_;
   Owner current_owner_;
   bool in_teardown_ = false;
 };

@@ -298,5 +298,358 @@ TEST_F(NetworkTest, ResetConnectionsBetweenMachines) {
   EXPECT_EQ(client_log_->closes[0].code(), StatusCode::kConnectionReset);
 }
 
+// ------------------------------------------------------------------ a process connected to itself
+
+// One process on `a` listens on 9100 and connects to itself, so it holds both ends of one
+// connection (a broker's HA client to its own port does this). Its service owns both handles.
+class SelfConnectionTest : public testing::TwoMachineWorld {
+ protected:
+  void SetUp() override {
+    self_ = Spawn(a_, "self", [this](testing::ScriptedService& s) {
+      auto l = s.rt.network().Listen(Address{"0.0.0.0", 9100}, [this, &s](auto c) {
+        s.connections.push_back(c);
+        accepted_ = c;
+      });
+      if (!l.ok()) return l.status();
+      s.listener = std::move(*l);
+      return Status::Ok();
+    });
+  }
+  // Connects (to 127.0.0.1 or to the machine's own address) and runs until both ends exist.
+  void ConnectToSelf(const std::string& host) {
+    size_t before = world_.network().open_connections();
+    accepted_.reset();
+    auto c = ConnectFrom(self_, Address{host, 9100});
+    ASSERT_TRUE(c.ok()) << c.status();
+    client_ = *c;
+    Svc(self_)->connections.push_back(client_);
+    world_.RunFor(milliseconds(1));
+    ASSERT_NE(accepted_, nullptr);
+    ASSERT_EQ(world_.network().open_connections(), before + 1);
+  }
+  void ReleaseHandles() {
+    client_.reset();
+    accepted_.reset();
+  }
+
+  ProcessId self_;
+  std::shared_ptr<Connection> client_, accepted_;
+};
+
+TEST_F(SelfConnectionTest, KillWithBothEndsOpen) {
+  for (std::string host : {"127.0.0.1", "10.0.0.1"}) {
+    SCOPED_TRACE(host);
+    if (!world_.IsRunning(self_)) {
+      ASSERT_TRUE(world_.StartProcess(self_).ok());
+      world_.RunFor(Duration::zero());
+    }
+    ConnectToSelf(host);
+    auto log_c = std::make_shared<StreamLog>(), log_s = std::make_shared<StreamLog>();
+    StartLogging(client_, log_c);
+    StartLogging(accepted_, log_s);
+    ASSERT_TRUE(client_->Send(Bytes("in flight")).ok());
+    world_.KillProcess(self_);
+    ReleaseHandles();
+    world_.RunFor(milliseconds(10));
+    EXPECT_FALSE(log_c->closed());  // the dead get no callbacks
+    EXPECT_FALSE(log_s->closed());
+    EXPECT_EQ(world_.network().open_connections(), 0u);
+  }
+}
+
+// The endpoint the kill closes first is the last open one, so closing it erases the connection;
+// the kill must not look at the erased connection's other end afterwards.
+TEST_F(SelfConnectionTest, KillWhenTheAcceptedEndIsAlreadyClosed) {
+  ConnectToSelf("127.0.0.1");
+  accepted_->Close();  // the client end (side 0) is not started: the FIN waits for it
+  world_.RunFor(milliseconds(1));
+  ASSERT_EQ(world_.network().open_connections(), 1u);
+  world_.KillProcess(self_);
+  EXPECT_EQ(world_.network().open_connections(), 0u);
+  ReleaseHandles();
+  world_.RunFor(milliseconds(10));
+  EXPECT_EQ(world_.network().open_connections(), 0u);
+}
+
+TEST_F(SelfConnectionTest, KillWhenTheConnectingEndIsAlreadyClosed) {
+  ConnectToSelf("10.0.0.1");
+  client_->Close();  // the accepted end (side 1) is not started: the FIN waits for it
+  world_.RunFor(milliseconds(1));
+  ASSERT_EQ(world_.network().open_connections(), 1u);
+  world_.KillProcess(self_);
+  ReleaseHandles();
+  world_.RunFor(milliseconds(10));
+  EXPECT_EQ(world_.network().open_connections(), 0u);
+}
+
+TEST_F(SelfConnectionTest, GracefulExitWithBothEndsOpenOrHalfClosed) {
+  ConnectToSelf("127.0.0.1");
+  ConnectToSelf("127.0.0.1");  // a second connection, half closed
+  ASSERT_EQ(world_.network().open_connections(), 2u);
+  accepted_->Close();
+  world_.RunFor(milliseconds(1));
+  // The service's destructor drops its handles (closing them), then the exit closes the rest.
+  world_.StopProcess(self_);
+  ReleaseHandles();
+  world_.RunFor(milliseconds(10));
+  EXPECT_EQ(world_.process_state(self_), ProcessState::kExited);
+  EXPECT_EQ(world_.network().open_connections(), 0u);
+}
+
+TEST_F(SelfConnectionTest, PowerLossWithBothEndsAndRestart) {
+  ConnectToSelf("127.0.0.1");
+  ASSERT_TRUE(client_->Send(Bytes("lost")).ok());
+  ConnectToSelf("10.0.0.1");
+  accepted_->Close();
+  world_.PowerOff(a_);
+  ReleaseHandles();
+  world_.RunFor(seconds(1));
+  world_.PowerOn(a_);
+  ASSERT_TRUE(world_.StartProcess(self_).ok());
+  world_.RunFor(seconds(1));
+  // Nothing of the old incarnation is left, and the new one can connect to itself again.
+  EXPECT_EQ(world_.network().open_connections(), 0u);
+  ConnectToSelf("127.0.0.1");
+}
+
+// A kill at the instant a delivery was posted to the victim purges that delivery: the connection
+// must still go away once the peer has seen the reset.
+TEST_F(NetworkTest, KillWithADeliveryPostedLeavesNoConnectionBehind) {
+  std::vector<std::shared_ptr<Connection>> held;
+  server_ = Spawn(a_, "server", [&held](testing::ScriptedService& s) {
+    auto l = s.rt.network().Listen(Address{"10.0.0.1", 9000}, [&held, &s](auto c) {
+      held.push_back(c);
+      s.connections.push_back(c);
+    });
+    s.listener = std::move(*l);
+    return Status::Ok();
+  });
+  client_ = Spawn(b_, "client");
+  auto c = ConnectFrom(client_);
+  ASSERT_TRUE(c.ok());
+  auto log = std::make_shared<StreamLog>();
+  StartLogging(*c, log);
+  ASSERT_TRUE((*c)->Send(Bytes("early")).ok());
+  world_.RunFor(milliseconds(10));
+  ASSERT_EQ(held.size(), 1u);
+  StartLogging(held[0], std::make_shared<StreamLog>());  // posts the delivery of "early"
+  world_.KillProcess(server_);                           // ...which dies with the process
+  held.clear();
+  world_.RunFor(milliseconds(10));
+  ASSERT_TRUE(log->closed());
+  EXPECT_EQ(log->closes[0].code(), StatusCode::kConnectionReset);
+  c->reset();
+  EXPECT_EQ(world_.network().open_connections(), 0u);
+}
+
+// Power loss on both machines of a connection: nobody is left to tell, and nothing stays behind.
+TEST_F(NetworkTest, PowerLossOfBothEndsLeavesNoConnectionBehind) {
+  Connect();
+  ASSERT_TRUE(conn_->Send(Bytes("on the wire")).ok());
+  world_.PowerOff(a_);
+  world_.PowerOff(b_);
+  conn_.reset();
+  accepted_.clear();
+  world_.RunFor(seconds(1));
+  world_.PowerOn(a_);
+  world_.PowerOn(b_);
+  world_.RunFor(seconds(1));
+  EXPECT_EQ(world_.network().open_connections(), 0u);
+}
+
+// ------------------------------------------------------------------ counted link blocks
+
+class LinkBlockTest : public NetworkTest {
+ protected:
+  LinkBlockTest() { c_ = *world_.AddMachine({.name = "c", .ip = "10.0.0.3"}); }
+  uint32_t Blocks(MachineId from, MachineId to) {
+    return world_.network().LinkBlockCount(from, to);
+  }
+  int TraceCount(std::string_view name) {
+    int n = 0;
+    for (const auto& e : world_.trace_events()) n += e.event.name() == name ? 1 : 0;
+    return n;
+  }
+  MachineId c_;
+};
+
+TEST_F(LinkBlockTest, OverlappingIsolateAndPartitionEachHealOnlyTheirOwnBlocks) {
+  Connect();
+  for (bool isolate_heals_first : {true, false}) {
+    SCOPED_TRACE(isolate_heals_first ? "isolate heals first" : "partition heals first");
+    std::string sent = ServerLog()->data;
+    world_.Isolate(a_);
+    world_.Partition(a_, b_);
+    EXPECT_EQ(Blocks(a_, b_), 2u);
+    EXPECT_EQ(Blocks(b_, a_), 2u);
+    EXPECT_EQ(Blocks(a_, c_), 1u);
+    EXPECT_EQ(Blocks(c_, a_), 1u);
+    EXPECT_EQ(Blocks(b_, c_), 0u);
+    ASSERT_TRUE(conn_->Send(Bytes("x")).ok());
+    if (isolate_heals_first) {
+      world_.Unisolate(a_);
+      EXPECT_FALSE(world_.network().IsLinkBlocked(a_, c_));
+      EXPECT_FALSE(world_.network().IsLinkBlocked(c_, a_));
+    } else {
+      world_.Unpartition(a_, b_);
+      EXPECT_TRUE(world_.network().IsLinkBlocked(a_, c_));
+    }
+    // The other fault still cuts a <-> b.
+    EXPECT_EQ(Blocks(a_, b_), 1u);
+    EXPECT_EQ(Blocks(b_, a_), 1u);
+    world_.RunFor(seconds(5));
+    EXPECT_EQ(ServerLog()->data, sent);
+    if (isolate_heals_first) {
+      world_.Unpartition(a_, b_);
+    } else {
+      world_.Unisolate(a_);
+    }
+    for (MachineId x : {a_, b_, c_}) {
+      for (MachineId y : {a_, b_, c_}) EXPECT_EQ(Blocks(x, y), 0u);
+    }
+    world_.RunFor(milliseconds(10));
+    EXPECT_EQ(ServerLog()->data, sent + "x");
+  }
+}
+
+TEST_F(LinkBlockTest, OneWayInsideTwoWay) {
+  Connect();
+  world_.Partition(a_, b_);
+  world_.PartitionOneWay(b_, a_);
+  EXPECT_EQ(Blocks(a_, b_), 1u);
+  EXPECT_EQ(Blocks(b_, a_), 2u);
+  ASSERT_TRUE(conn_->Send(Bytes("to-a")).ok());
+  ASSERT_TRUE(accepted_[0]->Send(Bytes("to-b")).ok());
+  world_.Unpartition(a_, b_);
+  world_.RunFor(seconds(1));
+  EXPECT_EQ(client_log_->data, "to-b");  // a -> b is open again
+  EXPECT_EQ(ServerLog()->data, "");      // b -> a is still cut one way
+  world_.UnpartitionOneWay(b_, a_);
+  world_.RunFor(milliseconds(10));
+  EXPECT_EQ(ServerLog()->data, "to-a");
+}
+
+TEST_F(LinkBlockTest, HealClearsEveryBlockBetweenTwoMachines) {
+  Connect();
+  world_.Isolate(a_);
+  world_.Partition(a_, b_);
+  world_.PartitionOneWay(b_, a_);
+  ASSERT_TRUE(conn_->Send(Bytes("healed")).ok());
+  world_.Heal(a_, b_);
+  EXPECT_EQ(Blocks(a_, b_), 0u);
+  EXPECT_EQ(Blocks(b_, a_), 0u);
+  EXPECT_EQ(Blocks(a_, c_), 1u);  // Heal(a, b) leaves the isolate's other links alone
+  world_.RunFor(milliseconds(10));
+  EXPECT_EQ(ServerLog()->data, "healed");
+  // The matching Un- calls after a Heal find nothing to remove on a <-> b: counts stay at 0.
+  world_.Unpartition(a_, b_);
+  world_.UnpartitionOneWay(b_, a_);
+  EXPECT_EQ(Blocks(a_, b_), 0u);
+  EXPECT_EQ(Blocks(b_, a_), 0u);
+  world_.Partition(a_, b_);
+  EXPECT_EQ(Blocks(a_, b_), 1u);  // a fresh fault counts from zero
+  world_.HealAll();
+  for (MachineId x : {a_, b_, c_}) {
+    for (MachineId y : {a_, b_, c_}) EXPECT_EQ(Blocks(x, y), 0u);
+  }
+  // HealAll forgot the isolate: a later Unisolate removes nothing a new fault added.
+  world_.Partition(a_, c_);
+  world_.Unisolate(a_);
+  EXPECT_EQ(Blocks(a_, c_), 1u);
+  EXPECT_EQ(Blocks(c_, a_), 1u);
+}
+
+TEST_F(LinkBlockTest, TraceOnlyWhenALinkChangesState) {
+  int blocked0 = TraceCount("LinkBlocked"), healed0 = TraceCount("LinkHealed");
+  world_.Partition(a_, b_);  // 0 -> 1 both ways
+  EXPECT_EQ(TraceCount("LinkBlocked") - blocked0, 2);
+  world_.Partition(a_, b_);  // 1 -> 2: no change of state
+  world_.PartitionOneWay(a_, b_);
+  EXPECT_EQ(TraceCount("LinkBlocked") - blocked0, 2);
+  world_.Unpartition(a_, b_);  // a -> b: 3 -> 2, b -> a: 2 -> 1
+  world_.Unpartition(a_, b_);  // a -> b: 2 -> 1, b -> a: 1 -> 0
+  EXPECT_EQ(TraceCount("LinkHealed") - healed0, 1);
+  world_.UnpartitionOneWay(a_, b_);  // 1 -> 0
+  EXPECT_EQ(TraceCount("LinkHealed") - healed0, 2);
+  world_.UnpartitionOneWay(a_, b_);  // unmatched: nothing to remove, nothing traced
+  world_.Heal(a_, b_);
+  EXPECT_EQ(TraceCount("LinkHealed") - healed0, 2);
+  EXPECT_EQ(Blocks(a_, b_), 0u);
+  // A machine's link to itself is never cut.
+  world_.PartitionOneWay(a_, a_);
+  world_.Partition(b_, b_);
+  EXPECT_EQ(Blocks(a_, a_), 0u);
+  EXPECT_EQ(Blocks(b_, b_), 0u);
+}
+
+TEST_F(LinkBlockTest, UnisolateUndoesExactlyTheLinksItsIsolateCut) {
+  world_.Isolate(a_);  // a, b, c exist: cuts a <-> b, a <-> c
+  auto d = *world_.AddMachine({.name = "d", .ip = "10.0.0.4"});
+  world_.Isolate(a_);  // now also a <-> d
+  world_.Partition(a_, d);
+  EXPECT_EQ(Blocks(a_, b_), 2u);
+  EXPECT_EQ(Blocks(a_, d), 2u);
+  world_.Unisolate(a_);
+  world_.Unisolate(a_);
+  world_.Unisolate(a_);  // none outstanding: nothing
+  EXPECT_EQ(Blocks(a_, b_), 0u);
+  EXPECT_EQ(Blocks(c_, a_), 0u);
+  EXPECT_EQ(Blocks(a_, d), 1u);  // the partition's block remains
+  EXPECT_EQ(Blocks(d, a_), 1u);
+}
+
+// Same seed, same overlapping faults: the same run, event for event.
+TEST(LinkBlockDeterminism, OverlappingFaultsReplayIdentically) {
+  auto run = [](uint64_t seed) {
+    World w({.seed = seed});
+    auto a = *w.AddMachine({.name = "a", .ip = "10.0.0.1"});
+    auto b = *w.AddMachine({.name = "b", .ip = "10.0.0.2"});
+    auto c = *w.AddMachine({.name = "c", .ip = "10.0.0.3"});
+    std::string received;
+    std::shared_ptr<Connection> client;
+    auto server = *w.AddProcess(a, "server", [&](Runtime& rt) {
+      return std::make_unique<testing::ScriptedService>(rt, [&](testing::ScriptedService& s) {
+        s.listener = std::move(*s.rt.network().Listen(Address{"10.0.0.1", 1}, [&](auto conn) {
+          s.connections.push_back(conn);
+          conn->Start([&](std::span<const std::byte> bytes) {
+            received.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+          }, [](const Status&) {});
+        }));
+        return Status::Ok();
+      });
+    });
+    auto pb = *w.AddProcess(b, "client", [](Runtime& rt) {
+      return std::make_unique<testing::ScriptedService>(rt, nullptr);
+    });
+    EXPECT_TRUE(w.StartProcess(server).ok());
+    EXPECT_TRUE(w.StartProcess(pb).ok());
+    w.RunFor(Duration::zero());
+    w.runtime(pb)->network().Connect(Address{"10.0.0.1", 1}, seconds(1),
+                                     [&](auto r) { client = *r; });
+    w.RunFor(milliseconds(10));
+    EXPECT_NE(client, nullptr);
+    for (int i = 0; i < 40; ++i) {
+      if (i == 5) w.Isolate(a);
+      if (i == 10) w.Partition(a, b);
+      if (i == 15) w.Unisolate(a);
+      if (i == 20) w.PartitionOneWay(b, a);
+      if (i == 25) w.Unpartition(a, b);
+      if (i == 30) w.UnpartitionOneWay(b, a);
+      if (i == 32) w.Isolate(c);
+      (void)client->Send(Bytes("frame-" + std::to_string(i) + ";"));
+      w.RunFor(microseconds(300));
+    }
+    w.HealAll();
+    w.RunFor(seconds(1));
+    client.reset();
+    return std::pair{w.digest(), received};
+  };
+  auto first = run(11), second = run(11);
+  EXPECT_EQ(first, second);
+  std::string all;
+  for (int i = 0; i < 40; ++i) all += "frame-" + std::to_string(i) + ";";
+  EXPECT_EQ(first.second, all);
+}
+
 }  // namespace
 }  // namespace rmqsim::sim

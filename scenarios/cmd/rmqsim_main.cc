@@ -1,29 +1,44 @@
 // rmqsim: the command line. (cmd/ is the composition root: the only place in scenarios/ that may
-// read the real clock, to report simulated-to-wall time ratios.)
+// read the real clock, to report simulated-to-wall time ratios, and fork worker processes.)
+//
+//   rmqsim run FILE [--seed N] [--set path=value]... [--buggify] [--history F] [--trace F]
+//   rmqsim sweep FILES... --seeds 1..500 [--jobs J] [--shard K/N] [--junit F] [--check-determinism]
+//   rmqsim replay FILE --seed N [--set ...] [--trace F] [--text-trace F [--filter S]] [--history F]
+//   rmqsim shrink FILE --seed N [--set ...]
+//   rmqsim list [DIR]
+//   rmqsim demo ...
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
 #include <string>
+#include <vector>
 
-#include "scenarios/runner/cluster.h"
+#include "scenarios/checkers/checker.h"
+#include "scenarios/history/history_export.h"
 #include "scenarios/runner/demo.h"
+#include "scenarios/runner/scenario_file.h"
+#include "scenarios/runner/scenario_runner.h"
+#include "scenarios/runner/shrink.h"
 
 namespace {
 
 using rmqsim::Duration;
+namespace sc = rmqsim::scenarios;
 
-// Parses a duration flag or exits with a clear message naming the flag.
-Duration DurationFlag(const std::string& flag, const std::string& text) {
-  auto d = rmqsim::ParseDuration(text);
-  if (!d.ok()) {
-    std::fprintf(stderr, "rmqsim: --%s: %s\n", flag.c_str(), d.status().message().c_str());
-    std::exit(2);
-  }
-  return *d;
-}
+constexpr int kExitOk = 0;
+constexpr int kExitViolation = 1;
+constexpr int kExitUsage = 2;
 
 double PeakRssMiB() {
   struct rusage ru {};
@@ -31,24 +46,458 @@ double PeakRssMiB() {
   return static_cast<double>(ru.ru_maxrss) / 1024.0;
 }
 
-// Runs a scenario, prints its summary (or only its digest) and the speed, and returns the exit
-// status: 0 when every check passed, 1 on a violation.
-template <typename Run, typename Format>
-int RunAndReport(Run run, Format format, bool digest_only) {
-  auto wall_start = std::chrono::steady_clock::now();
-  auto r = run();
-  double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  if (digest_only) {
-    std::printf("%016" PRIx64 "\n", r.digest);
-    return r.ok() ? 0 : 1;
+double WallSeconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// Parses a duration flag or exits with a clear message naming the flag.
+Duration DurationFlag(const std::string& flag, const std::string& text) {
+  auto d = rmqsim::ParseDuration(text);
+  if (!d.ok()) {
+    std::fprintf(stderr, "rmqsim: --%s: %s\n", flag.c_str(), d.status().message().c_str());
+    std::exit(kExitUsage);
   }
-  std::fputs(format(r).c_str(), stdout);
+  return *d;
+}
+
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  out.close();
+  if (!out) {
+    std::fprintf(stderr, "rmqsim: cannot write %s\n", path.c_str());
+    return false;
+  }
+  return true;
+}
+
+std::string Quote(const std::string& s) {
+  if (s.find_first_of(" \t'\"$|&;<>()*?[]{}\\`!#~") == std::string::npos && !s.empty()) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string ReplayLine(const std::string& file, uint64_t seed, const std::vector<std::string>& sets,
+                       bool buggify) {
+  std::string line = "rmqsim run " + Quote(file) + " --seed " + std::to_string(seed);
+  for (const auto& s : sets) line += " --set " + Quote(s);
+  if (buggify) line += " --buggify";
+  return line;
+}
+
+// Loads a scenario or exits 2 with the loader's file:line:column errors.
+rmqsim::scenario::Scenario LoadOrExit(const std::string& file, const std::vector<std::string>& sets) {
+  auto s = sc::LoadScenarioFile(file, sets);
+  if (!s.ok()) {
+    std::fprintf(stderr, "%s\n", s.status().message().c_str());
+    std::exit(kExitUsage);
+  }
+  return *s;
+}
+
+// "1..500", "7", "1,5,9", "1..10,20": the seeds in order, or an error.
+bool ParseSeeds(const std::string& text, std::vector<uint64_t>* out) {
+  std::stringstream parts(text);
+  std::string part;
+  while (std::getline(parts, part, ',')) {
+    auto dots = part.find("..");
+    char* end = nullptr;
+    if (dots == std::string::npos) {
+      uint64_t v = std::strtoull(part.c_str(), &end, 10);
+      if (part.empty() || *end != '\0' || part[0] == '-') return false;
+      out->push_back(v);
+      continue;
+    }
+    std::string a = part.substr(0, dots), b = part.substr(dots + 2);
+    uint64_t lo = std::strtoull(a.c_str(), &end, 10);
+    if (a.empty() || *end != '\0' || a[0] == '-') return false;
+    uint64_t hi = std::strtoull(b.c_str(), &end, 10);
+    if (b.empty() || *end != '\0' || b[0] == '-' || hi < lo || hi - lo > 10'000'000) return false;
+    for (uint64_t v = lo; v <= hi; ++v) out->push_back(v);
+  }
+  return !out->empty();
+}
+
+// ------------------------------------------------------------------------------ run / replay
+
+struct RunFlags {
+  std::string file;
+  uint64_t seed = 1;
+  std::vector<std::string> sets;
+  bool buggify = false;
+  bool trace_stderr = false;
+  bool digest_only = false;
+  std::string history_out;
+  std::string trace_out;       // Chrome/Perfetto JSON
+  std::string text_trace_out;  // every trace event, one per line
+  std::string filter;          // text trace: only lines containing this
+};
+
+int RunCommand(const RunFlags& f) {
+  auto scenario = LoadOrExit(f.file, f.sets);
+  sc::RunOptions o;
+  o.seed = f.seed;
+  o.buggify = f.buggify;
+  o.trace_to_stderr = f.trace_stderr;
+  o.replay_command = ReplayLine(f.file, f.seed, f.sets, f.buggify);
+  std::FILE* text_trace = nullptr;
+  if (!f.text_trace_out.empty()) {
+    text_trace = std::fopen(f.text_trace_out.c_str(), "w");
+    if (text_trace == nullptr) {
+      std::fprintf(stderr, "rmqsim: cannot write %s\n", f.text_trace_out.c_str());
+      return kExitUsage;
+    }
+    std::string filter = f.filter;
+    o.trace_listener = [text_trace, filter](const std::string& line) {
+      if (filter.empty() || line.find(filter) != std::string::npos) {
+        std::fputs(line.c_str(), text_trace);
+        std::fputc('\n', text_trace);
+      }
+    };
+  }
+  auto wall_start = std::chrono::steady_clock::now();
+  sc::RunResult r = sc::RunScenario(scenario, o);
+  double wall = WallSeconds(wall_start);
+  if (text_trace != nullptr) std::fclose(text_trace);
+  if (!f.history_out.empty() && !WriteFile(f.history_out, sc::HistoryToJsonLines(r.history))) {
+    return kExitUsage;
+  }
+  if (!f.trace_out.empty() && !WriteFile(f.trace_out, sc::HistoryToChromeTrace(r.history))) {
+    return kExitUsage;
+  }
+  if (f.digest_only) {
+    std::printf("%016" PRIx64 "\n", r.digest);
+    return r.ok() ? kExitOk : kExitViolation;
+  }
+  std::fputs(sc::FormatRunSummary(r, scenario, o).c_str(), stdout);
   double sim_s = static_cast<double>(r.simulated.count()) / 1e9;
   std::printf("  speed          %.2fs wall, %.0fx real time, %.2fM events/s, peak RSS %.1f MiB\n",
               wall, wall > 0 ? sim_s / wall : 0.0,
               wall > 0 ? static_cast<double>(r.events) / wall / 1e6 : 0.0, PeakRssMiB());
-  return r.ok() ? 0 : 1;
+  return r.ok() ? kExitOk : kExitViolation;
 }
+
+// ------------------------------------------------------------------------------ sweep
+
+struct SeedOutcome {
+  std::string file;
+  uint64_t seed = 0;
+  bool ok = false;
+  bool crashed = false;
+  uint64_t digest = 0;
+  uint64_t digest2 = 0;  // --check-determinism: the second run
+  bool nondeterministic = false;
+  double wall = 0;
+  double simulated = 0;
+  std::string failed_checks;  // "delivery,routes"
+  std::string first_violation;
+};
+
+// Runs one seed in this (child) process and writes one line to fd.
+void RunSeedChild(const rmqsim::scenario::Scenario& s, uint64_t seed, bool buggify, int fd) {
+  sc::RunOptions o;
+  o.seed = seed;
+  o.buggify = buggify;
+  auto start = std::chrono::steady_clock::now();
+  sc::RunResult r = sc::RunScenario(s, o);
+  std::string failed, first;
+  for (const auto& c : r.checks) {
+    if (c.verdict != rmqsim::checkers::Verdict::kFail) continue;
+    failed += (failed.empty() ? "" : ",") + c.checker;
+    if (first.empty()) first = c.violations.empty() ? c.headline : c.violations.front();
+  }
+  for (char& ch : first) {
+    if (ch == '\n' || ch == '\t') ch = ' ';
+  }
+  char buf[256];
+  std::snprintf(buf, sizeof buf, "%d\t%016" PRIx64 "\t%.3f\t%.3f\t", r.ok() ? 1 : 0, r.digest,
+                WallSeconds(start), static_cast<double>(r.simulated.count()) / 1e9);
+  std::string line = buf + (failed.empty() ? "-" : failed) + "\t" + (first.empty() ? "-" : first) + "\n";
+  size_t off = 0;
+  while (off < line.size()) {
+    ssize_t n = write(fd, line.data() + off, line.size() - off);
+    if (n <= 0) break;
+    off += static_cast<size_t>(n);
+  }
+}
+
+struct Job {
+  pid_t pid;
+  int fd;
+  size_t index;  // into outcomes
+  int pass;      // 1 or 2 (determinism check)
+  std::string out;
+};
+
+std::string XmlEscape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+struct SweepFlags {
+  std::vector<std::string> files;
+  std::string seeds = "1..10";
+  int jobs = 1;
+  std::string shard;  // "K/N"
+  std::string junit;
+  std::vector<std::string> sets;
+  bool buggify = false;
+  bool check_determinism = false;
+};
+
+int SweepCommand(const SweepFlags& f) {
+  std::vector<uint64_t> seeds;
+  if (!ParseSeeds(f.seeds, &seeds)) {
+    std::fprintf(stderr, "rmqsim: --seeds: \"%s\" is not a seed list such as 1..500 or 1,5,9\n",
+                 f.seeds.c_str());
+    return kExitUsage;
+  }
+  int shard_k = 1, shard_n = 1;
+  if (!f.shard.empty()) {
+    if (std::sscanf(f.shard.c_str(), "%d/%d", &shard_k, &shard_n) != 2 || shard_n < 1 ||
+        shard_k < 1 || shard_k > shard_n) {
+      std::fprintf(stderr, "rmqsim: --shard: \"%s\" is not K/N with 1 <= K <= N\n", f.shard.c_str());
+      return kExitUsage;
+    }
+  }
+  std::vector<rmqsim::scenario::Scenario> scenarios;
+  for (const auto& file : f.files) scenarios.push_back(LoadOrExit(file, f.sets));
+  std::vector<SeedOutcome> outcomes;
+  std::vector<size_t> scenario_of;
+  size_t k = 0;
+  for (size_t i = 0; i < f.files.size(); ++i) {
+    for (uint64_t seed : seeds) {
+      if (static_cast<int>(k++ % static_cast<size_t>(shard_n)) != shard_k - 1) continue;
+      outcomes.push_back({f.files[i], seed});
+      scenario_of.push_back(i);
+    }
+  }
+  const bool tty = isatty(fileno(stderr)) != 0;
+  const int passes = f.check_determinism ? 2 : 1;
+  const size_t total_runs = outcomes.size() * static_cast<size_t>(passes);
+  std::vector<std::pair<size_t, int>> queue;
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    for (int p = 1; p <= passes; ++p) queue.emplace_back(i, p);
+  }
+  std::vector<Job> running;
+  size_t next = 0, done = 0, failed = 0;
+  auto start = std::chrono::steady_clock::now();
+  std::fflush(stdout);
+  while (done < total_runs) {
+    while (next < queue.size() && static_cast<int>(running.size()) < std::max(1, f.jobs)) {
+      auto [index, pass] = queue[next++];
+      int fds[2];
+      if (pipe(fds) != 0) {
+        std::perror("rmqsim: pipe");
+        return kExitUsage;
+      }
+      pid_t pid = fork();
+      if (pid == 0) {
+        close(fds[0]);
+        RunSeedChild(scenarios[scenario_of[index]], outcomes[index].seed, f.buggify, fds[1]);
+        close(fds[1]);
+        _exit(0);
+      }
+      close(fds[1]);
+      running.push_back({pid, fds[0], index, pass, ""});
+    }
+    // Wait for any child, then read its line.
+    int status = 0;
+    pid_t pid = wait(&status);
+    if (pid < 0) break;
+    auto it = std::find_if(running.begin(), running.end(), [&](const Job& j) { return j.pid == pid; });
+    if (it == running.end()) continue;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(it->fd, buf, sizeof buf)) > 0) it->out.append(buf, static_cast<size_t>(n));
+    close(it->fd);
+    SeedOutcome& out = outcomes[it->index];
+    int ok = 0;
+    char digest[32] = {};
+    double wall = 0, sim = 0;
+    char failed_checks[1024] = {};
+    bool parsed = !it->out.empty() &&
+                  std::sscanf(it->out.c_str(), "%d\t%31s\t%lf\t%lf\t%1023[^\t]", &ok, digest, &wall,
+                              &sim, failed_checks) == 5;
+    if (!parsed || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      out.crashed = true;
+      out.ok = false;
+      out.first_violation = "the run crashed (exit status " + std::to_string(status) + ")";
+    } else {
+      uint64_t d = std::strtoull(digest, nullptr, 16);
+      if (it->pass == 1) {
+        out.ok = ok == 1 && !out.crashed;
+        out.digest = d;
+        out.wall = wall;
+        out.simulated = sim;
+        out.failed_checks = failed_checks[0] == '-' ? "" : failed_checks;
+        auto tab = it->out.find_last_of('\t');
+        out.first_violation = it->out.substr(tab + 1);
+        while (!out.first_violation.empty() && out.first_violation.back() == '\n') {
+          out.first_violation.pop_back();
+        }
+        if (out.first_violation == "-") out.first_violation.clear();
+      } else {
+        out.digest2 = d;
+      }
+    }
+    running.erase(it);
+    ++done;
+    if (done == total_runs || tty) {
+      failed = 0;
+      for (const auto& o : outcomes) failed += (!o.ok || o.crashed) ? 1 : 0;
+      double elapsed = WallSeconds(start);
+      if (tty) {
+        std::fprintf(stderr, "\r[%zu/%zu] %zu failed  %.1f runs/min  ", done, total_runs, failed,
+                     elapsed > 0 ? static_cast<double>(done) * 60 / elapsed : 0.0);
+        std::fflush(stderr);
+      }
+    }
+  }
+  if (tty) std::fputc('\n', stderr);
+  double elapsed = WallSeconds(start);
+  size_t bad = 0, nondet = 0;
+  double sim_total = 0;
+  for (auto& o : outcomes) {
+    if (f.check_determinism && !o.crashed && o.digest != o.digest2) {
+      o.nondeterministic = true;
+      o.ok = false;
+      ++nondet;
+    }
+    if (!o.ok) ++bad;
+    sim_total += o.simulated;
+  }
+  std::printf("rmqsim sweep  %zu scenario file(s) x %zu seed(s)%s%s: %zu runs in %.1fs wall "
+              "(%.1f seeds/min with %d job(s), %.0fx real time per job)\n",
+              f.files.size(), seeds.size(), f.shard.empty() ? "" : ", shard ",
+              f.shard.c_str(), outcomes.size(), elapsed,
+              elapsed > 0 ? static_cast<double>(outcomes.size()) * 60 / elapsed : 0.0, f.jobs,
+              elapsed > 0 ? sim_total / elapsed / std::max(1, f.jobs) : 0.0);
+  if (f.check_determinism) {
+    std::printf("  determinism    each seed run twice: %zu of %zu digests differ\n", nondet,
+                outcomes.size());
+  }
+  if (bad > 0) {
+    std::printf("  failures (%zu):\n", bad);
+    std::printf("    %-40s %6s  %-20s %s\n", "scenario", "seed", "checks", "first violation");
+    for (const auto& o : outcomes) {
+      if (o.ok) continue;
+      std::string checks = o.nondeterministic ? "determinism" : o.crashed ? "crash" : o.failed_checks;
+      std::printf("    %-40s %6" PRIu64 "  %-20s %s\n", o.file.c_str(), o.seed, checks.c_str(),
+                  o.nondeterministic ? "digests differ between two runs" : o.first_violation.c_str());
+      std::printf("      replay: %s\n", ReplayLine(o.file, o.seed, f.sets, f.buggify).c_str());
+    }
+  }
+  std::printf("%zu passed, %zu failed\n", outcomes.size() - bad, bad);
+  if (!f.junit.empty()) {
+    std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n";
+    for (const auto& file : f.files) {
+      size_t tests = 0, failures = 0;
+      double time = 0;
+      for (const auto& o : outcomes) {
+        if (o.file != file) continue;
+        ++tests;
+        failures += o.ok ? 0 : 1;
+        time += o.wall;
+      }
+      char head[512];
+      std::snprintf(head, sizeof head,
+                    "  <testsuite name=\"%s\" tests=\"%zu\" failures=\"%zu\" time=\"%.3f\">\n",
+                    XmlEscape(file).c_str(), tests, failures, time);
+      xml += head;
+      for (const auto& o : outcomes) {
+        if (o.file != file) continue;
+        char tc[512];
+        std::snprintf(tc, sizeof tc, "    <testcase classname=\"%s\" name=\"seed %" PRIu64 "\" time=\"%.3f\"",
+                      XmlEscape(file).c_str(), o.seed, o.wall);
+        xml += tc;
+        if (o.ok) {
+          xml += "/>\n";
+          continue;
+        }
+        std::string what = o.nondeterministic ? "digests differ between two runs of the seed"
+                                              : o.first_violation;
+        xml += ">\n      <failure message=\"" + XmlEscape(what) + "\">" +
+               XmlEscape("checks: " + (o.nondeterministic ? std::string("determinism") : o.failed_checks) +
+                         "\nreplay: " + ReplayLine(o.file, o.seed, f.sets, f.buggify)) +
+               "</failure>\n    </testcase>\n";
+      }
+      xml += "  </testsuite>\n";
+    }
+    xml += "</testsuites>\n";
+    if (!WriteFile(f.junit, xml)) return kExitUsage;
+  }
+  return bad == 0 ? kExitOk : kExitViolation;
+}
+
+// ------------------------------------------------------------------------------ shrink
+
+int ShrinkCommand(const std::string& file, uint64_t seed, const std::vector<std::string>& sets,
+                  bool buggify) {
+  auto scenario = LoadOrExit(file, sets);
+  sc::ShrinkOptions o;
+  o.seed = seed;
+  o.buggify = buggify;
+  o.log = [](const std::string& line) { std::fprintf(stderr, "shrink: %s\n", line.c_str()); };
+  auto r = sc::Shrink(scenario, o);
+  if (!r.ok()) {
+    std::fprintf(stderr, "rmqsim shrink: %s\n", r.status().message().c_str());
+    return r.status().code() == rmqsim::StatusCode::kFailedPrecondition ? kExitOk : kExitUsage;
+  }
+  std::printf("# Shrunk from %s, seed %" PRIu64 ": %d fault(s) -> %d; checker %s still fails.\n"
+              "# Replay: rmqsim run <this file> --seed %" PRIu64 "%s\n",
+              file.c_str(), seed, r->faults_before, r->faults_after, r->checker.c_str(), seed,
+              buggify ? " --buggify" : "");
+  std::fputs(sc::ScenarioToText(r->scenario).c_str(), stdout);
+  return kExitViolation;
+}
+
+// ------------------------------------------------------------------------------ list
+
+int ListCommand(const std::string& dir) {
+  std::printf("scenario files in %s:\n", dir.c_str());
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (e.path().extension() == ".textproto") files.push_back(e.path());
+  }
+  if (ec) {
+    std::fprintf(stderr, "rmqsim list: %s: %s\n", dir.c_str(), ec.message().c_str());
+    return kExitUsage;
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& p : files) {
+    auto s = sc::LoadScenarioFile(p.string());
+    if (!s.ok()) {
+      std::printf("  %-36s INVALID: %s\n", p.filename().c_str(), s.status().message().c_str());
+      continue;
+    }
+    std::string d = s->description();
+    if (d.size() > 90) d = d.substr(0, 87) + "...";
+    std::printf("  %-36s %s\n", p.filename().c_str(), d.c_str());
+  }
+  std::printf("workloads:");
+  for (const auto& w : sc::WorkloadNames()) std::printf(" %s", w.c_str());
+  std::printf("\ncheckers:");
+  for (const auto& c : rmqsim::checkers::CheckerNames()) std::printf(" %s", c.c_str());
+  std::printf("\nfault kinds:");
+  const auto* kinds = rmqsim::scenario::FaultKind_descriptor();
+  for (int i = 1; i < kinds->value_count(); ++i) std::printf(" %s", kinds->value(i)->name().c_str());
+  std::printf("\n");
+  return kExitOk;
+}
+
+// ------------------------------------------------------------------------------ demo
 
 int RunDemoCommand(rmqsim::scenarios::DemoOptions o, const std::string& chaos,
                    const std::string& quiet, bool digest_only) {
@@ -57,29 +506,29 @@ int RunDemoCommand(rmqsim::scenarios::DemoOptions o, const std::string& chaos,
   o.replay_command = "rmqsim demo --seed " + std::to_string(o.seed) + " --chaos " + chaos +
                      " --quiet " + quiet + " --clients " + std::to_string(o.clients) +
                      (o.faults ? "" : " --no-faults") + (o.buggify ? " --buggify" : "");
-  return RunAndReport([&] { return rmqsim::scenarios::RunDemo(o); },
-                      [&](const auto& r) { return rmqsim::scenarios::FormatDemoSummary(r, o); },
-                      digest_only);
+  auto wall_start = std::chrono::steady_clock::now();
+  auto r = rmqsim::scenarios::RunDemo(o);
+  double wall = WallSeconds(wall_start);
+  if (digest_only) {
+    std::printf("%016" PRIx64 "\n", r.digest);
+    return r.ok() ? kExitOk : kExitViolation;
+  }
+  std::fputs(rmqsim::scenarios::FormatDemoSummary(r, o).c_str(), stdout);
+  double sim_s = static_cast<double>(r.simulated.count()) / 1e9;
+  std::printf("  speed          %.2fs wall, %.0fx real time, %.2fM events/s, peak RSS %.1f MiB\n",
+              wall, wall > 0 ? sim_s / wall : 0.0,
+              wall > 0 ? static_cast<double>(r.events) / wall / 1e6 : 0.0, PeakRssMiB());
+  return r.ok() ? kExitOk : kExitViolation;
 }
 
-int RunClusterCommand(rmqsim::scenarios::ClusterOptions o, const std::string& chaos,
-                      const std::string& quiet, bool digest_only) {
-  o.chaos = DurationFlag("chaos", chaos);
-  o.quiet = DurationFlag("quiet", quiet);
-  char rate[32];
-  std::snprintf(rate, sizeof rate, "%g", o.rate_per_producer);
-  o.replay_command = "rmqsim cluster --seed " + std::to_string(o.seed) + " --chaos " + chaos +
-                     " --quiet " + quiet + " --brokers " + std::to_string(o.brokers) +
-                     " --producers " + std::to_string(o.producers) + " --rate " + rate +
-                     " --consumers " + std::to_string(o.consumers) +
-                     " --slaves " + std::to_string(o.slaves) +
-                     (o.sync_master ? "" : " --async-master") +
-                     (o.slave_read_enable ? " --slave-read" : "") +
-                     (o.sync_flush ? "" : " --async-flush") + (o.faults ? "" : " --no-faults") +
-                     (o.buggify ? " --buggify" : "");
-  return RunAndReport([&] { return rmqsim::scenarios::RunCluster(o); },
-                      [&](const auto& r) { return rmqsim::scenarios::FormatClusterSummary(r, o); },
-                      digest_only);
+void AddRunFlags(CLI::App* c, RunFlags& f) {
+  c->add_option("--seed", f.seed, "World seed (the same seed gives the same run)");
+  c->add_option("--set", f.sets, "Override a scenario field: path=value (repeatable), e.g. "
+                                 "phases.chaos=10m, topology.broker_groups[0].flush=ASYNC_FLUSH");
+  c->add_flag("--buggify", f.buggify, "Enable BUGGIFY sites");
+  c->add_option("--history", f.history_out, "Write the history as JSON lines to this file");
+  c->add_option("--trace", f.trace_out,
+                "Write a Chrome/Perfetto trace-event JSON of the run to this file");
 }
 
 }  // namespace
@@ -87,6 +536,48 @@ int RunClusterCommand(rmqsim::scenarios::ClusterOptions o, const std::string& ch
 int main(int argc, char** argv) {
   CLI::App app{"rmqsim: deterministic simulation and testing for Apache RocketMQ clusters"};
   app.require_subcommand(1);
+
+  RunFlags run;
+  auto* r = app.add_subcommand("run", "Run a scenario file with one seed and print its summary");
+  r->add_option("file", run.file, "Scenario file (Protobuf text format)")->required();
+  AddRunFlags(r, run);
+  r->add_flag("--digest-only", run.digest_only, "Print only the trace digest");
+  r->add_flag("--trace-stderr", run.trace_stderr, "Print every trace event to stderr");
+
+  RunFlags replay;
+  auto* rp = app.add_subcommand("replay", "Re-run one seed of a scenario with traces to files");
+  rp->add_option("file", replay.file, "Scenario file")->required();
+  AddRunFlags(rp, replay);
+  rp->add_option("--text-trace", replay.text_trace_out,
+                 "Write every trace event (one line each) to this file");
+  rp->add_option("--filter", replay.filter, "Text trace: keep only lines containing this text");
+
+  SweepFlags sweep;
+  auto* sw = app.add_subcommand("sweep", "Run scenario files over many seeds");
+  sw->add_option("files", sweep.files, "Scenario files")->required();
+  sw->add_option("--seeds", sweep.seeds, "Seeds: 1..500, 7, 1,5,9 (default 1..10)");
+  sw->add_option("--jobs", sweep.jobs, "Runs in parallel (processes)")->check(CLI::Range(1, 256));
+  sw->add_option("--shard", sweep.shard, "Run only shard K of N (K/N) of the file x seed runs");
+  sw->add_option("--junit", sweep.junit, "Write JUnit XML to this file");
+  sw->add_option("--set", sweep.sets, "Override a scenario field in every file (repeatable)");
+  sw->add_flag("--buggify", sweep.buggify, "Enable BUGGIFY sites");
+  sw->add_flag("--check-determinism", sweep.check_determinism,
+               "Run every seed twice (separate processes) and compare the digests");
+
+  std::string shrink_file;
+  uint64_t shrink_seed = 1;
+  std::vector<std::string> shrink_sets;
+  bool shrink_buggify = false;
+  auto* sh = app.add_subcommand(
+      "shrink", "Shrink a failing seed's fault plan to a minimal scripted timeline");
+  sh->add_option("file", shrink_file, "Scenario file")->required();
+  sh->add_option("--seed", shrink_seed, "The failing seed")->required();
+  sh->add_option("--set", shrink_sets, "Override a scenario field (repeatable)");
+  sh->add_flag("--buggify", shrink_buggify, "Enable BUGGIFY sites");
+
+  std::string list_dir = "scenarios/library";
+  auto* ls = app.add_subcommand("list", "List the scenario library, workloads, checkers, faults");
+  ls->add_option("dir", list_dir, "Directory of scenario files (default scenarios/library)");
 
   rmqsim::scenarios::DemoOptions demo;
   std::string chaos = "1h", quiet = "2m";
@@ -102,47 +593,20 @@ int main(int argc, char** argv) {
   d->add_flag("--trace", demo.trace_to_stderr, "Print every trace event to stderr");
   d->add_flag("--digest-only", digest_only, "Print only the trace digest");
 
-  rmqsim::scenarios::ClusterOptions cluster;
-  std::string cchaos = "30m", cquiet = "3m";
-  bool cno_faults = false, casync = false, cdigest_only = false;
-  auto* c = app.add_subcommand(
-      "cluster", "Run a simulated RocketMQ cluster under the random nemesis and check delivery");
-  c->add_option("--seed", cluster.seed, "World seed (the same seed gives the same run)");
-  c->add_option("--chaos", cchaos, "Length of the fault phase (e.g. 10m, 1h)");
-  c->add_option("--quiet", cquiet, "Length of the healed phase (consumers must catch up)");
-  c->add_option("--namesrvs", cluster.namesrvs, "Name servers")->check(CLI::Range(1, 8));
-  c->add_option("--brokers", cluster.brokers, "Broker groups (masters)")->check(CLI::Range(1, 16));
-  c->add_option("--producers", cluster.producers, "Producer processes")->check(CLI::Range(1, 64));
-  c->add_option("--rate", cluster.rate_per_producer, "Messages per second per producer")
-      ->check(CLI::Range(0.01, 100000.0));
-  c->add_option("--consumers", cluster.consumers, "Push consumers in the group")
-      ->check(CLI::Range(1, 64));
-  c->add_option("--slaves", cluster.slaves, "Slaves per broker group")->check(CLI::Range(0, 4));
-  bool casync_master = false;
-  c->add_flag("--async-master", casync_master,
-              "Masters are ASYNC_MASTER (default SYNC_MASTER: a send waits for a slave)");
-  c->add_flag("--slave-read", cluster.slave_read_enable, "Brokers run with slaveReadEnable=true");
-  c->add_flag("--async-flush", casync, "Brokers use ASYNC_FLUSH (power loss may lose messages)");
-  c->add_flag("--no-faults", cno_faults, "Run without the nemesis");
-  c->add_flag("--buggify", cluster.buggify, "Enable BUGGIFY sites");
-  c->add_flag("--trace", cluster.trace_to_stderr, "Print every trace event to stderr");
-  c->add_flag("--digest-only", cdigest_only, "Print only the trace digest");
-
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help exits 0; every bad flag or value exits 2 (CLI11's own codes vary).
-    return app.exit(e) == 0 ? 0 : 2;
+    return app.exit(e) == 0 ? 0 : kExitUsage;
   }
-  if (c->parsed()) {
-    cluster.faults = !cno_faults;
-    cluster.sync_flush = !casync;
-    cluster.sync_master = !casync_master;
-    return RunClusterCommand(cluster, cchaos, cquiet, cdigest_only);
-  }
+  if (r->parsed()) return RunCommand(run);
+  if (rp->parsed()) return RunCommand(replay);
+  if (sw->parsed()) return SweepCommand(sweep);
+  if (sh->parsed()) return ShrinkCommand(shrink_file, shrink_seed, shrink_sets, shrink_buggify);
+  if (ls->parsed()) return ListCommand(list_dir);
   if (d->parsed()) {
     demo.faults = !no_faults;
     return RunDemoCommand(demo, chaos, quiet, digest_only);
   }
-  return 2;
+  return kExitUsage;
 }

@@ -68,7 +68,7 @@ DemoResult RunDemo(const DemoOptions& options) {
   }
   for (sim::ProcessId p : processes) RMQ_ASSERT(world.StartProcess(p).ok());
 
-  faults::RandomNemesis nemesis(world, {.seed = DeriveSeed(options.seed, "nemesis"),
+  faults::MachineNemesis nemesis(world, {.seed = DeriveSeed(options.seed, "nemesis"),
                                         .start = world.now() + seconds(5),
                                         .stop = chaos_end,
                                         .mean_interval = options.fault_mean_interval,

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "faults/nemesis.h"
+#include "faults/machine_nemesis.h"
 #include "scenarios/demo/echo_service.h"
 #include "sim/base/time.h"
 
@@ -44,7 +44,7 @@ struct DemoResult {
   uint64_t fsyncs = 0;
   uint64_t torn_writes = 0;
   uint64_t sync_failures = 0;
-  std::vector<faults::FaultWindow> fault_history;
+  std::vector<faults::MachineFaultWindow> fault_history;
   bool liveness_ok = false;
   bool durability_ok = false;
   bool ok() const { return liveness_ok && durability_ok; }

@@ -10,9 +10,9 @@ void SummaryWriter::Simulated(Duration simulated, uint64_t events, uint64_t trac
        FormatDuration(simulated).c_str(), events, trace_events);
 }
 
-void SummaryWriter::Faults(const std::vector<faults::FaultWindow>& history) {
+void SummaryWriter::Faults(const std::vector<faults::MachineFaultWindow>& history) {
   std::map<std::string, int> by_kind;
-  for (const auto& f : history) ++by_kind[std::string(faults::FaultKindName(f.kind))];
+  for (const auto& f : history) ++by_kind[std::string(faults::MachineFaultKindName(f.kind))];
   std::string kinds;
   for (const auto& [k, n] : by_kind) kinds += " " + k + "=" + std::to_string(n);
   Line("  faults         %zu injected:%s", history.size(), kinds.c_str());

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "faults/nemesis.h"
+#include "faults/machine_nemesis.h"
 #include "sim/base/time.h"
 
 namespace rmqsim::scenarios {
@@ -24,7 +24,7 @@ class SummaryWriter {
   // "  simulated      1h02m01.000s, N events, M trace events"
   void Simulated(Duration simulated, uint64_t events, uint64_t trace_events);
   // "  faults         N injected: kill=2 partition=1 ..."
-  void Faults(const std::vector<faults::FaultWindow>& history);
+  void Faults(const std::vector<faults::MachineFaultWindow>& history);
   // The digest, the result, and the replay line on a violation.
   void Footer(uint64_t digest, bool ok, const std::string& replay_command);
   std::string Take() { return std::move(out_); }

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "sim/base/limits.h"
 #include "sim/base/time.h"
+#include "sim/base/trace.h"
 
 namespace rmqsim::sim {
 
@@ -52,6 +54,9 @@ struct WorldConfig {
   int64_t start_unix_ms = 1'767'225'600'000;
   size_t trace_events_kept = limits::kTraceEventsKeptDefault;
   bool trace_to_stderr = false;
+  // Receives every trace event as it is emitted (text traces to a file, exporters). It must not
+  // touch the world: it only observes.
+  std::function<void(const StampedTraceEvent&)> trace_listener;
   // Printed with assertion failures: how to reproduce this run ("rmqsim demo --seed 42").
   std::string replay_command;
 };

@@ -283,6 +283,9 @@ void SimDisk::Sync(std::shared_ptr<FileData> f, const std::string& path, Owner o
 
 void SimDisk::PowerLoss() {
   used_bytes_ = 0;
+  // The device's queue dies with the power: fsyncs after the reboot do not wait for ones issued
+  // (and lost) before it.
+  device_free_at_ = MonoTime{};
   for (auto& [path, f] : files_) {
     bool tear = f->has_last_write && random_.Bernoulli(config_.tear_probability);
     uint64_t keep_from = 0, keep_to = 0;

@@ -454,6 +454,7 @@ void World::EmitTrace(std::string_view node, TraceEvent event) {
   digest_.Add(stamped);
   ++trace_events_emitted_;
   if (config_.trace_to_stderr) std::fprintf(stderr, "%s\n", FormatTraceEvent(stamped).c_str());
+  if (config_.trace_listener) config_.trace_listener(stamped);
   if (config_.trace_events_kept == 0) return;
   if (trace_kept_.size() >= config_.trace_events_kept) trace_kept_.pop_front();
   trace_kept_.push_back(std::move(stamped));

@@ -6,6 +6,8 @@
 #include <string>
 
 #include "scenarios/runner/demo.h"
+#include "scenarios/runner/scenario_file.h"
+#include "scenarios/runner/scenario_runner.h"
 
 namespace rmqsim {
 namespace {
@@ -66,17 +68,38 @@ TEST(Determinism, SameSeedSameDigestAcrossProcesses) {
   EXPECT_NE(DigestFromChildProcess(22), in_process);
 }
 
-// The RocketMQ cluster scenario (name servers, brokers, clients, nemesis) is deterministic too.
-TEST(Determinism, ClusterScenarioSameSeedSameDigestAcrossProcesses) {
+// A RocketMQ scenario (name servers, brokers, clients, role-aware faults) is deterministic too:
+// in one process (the whole history, not only the digest) and across processes.
+TEST(Determinism, ScenarioSameSeedSameHistoryInOneProcess) {
+  auto s = scenarios::LoadScenarioFile(std::string(RMQSIM_SOURCE_DIR) +
+                                           "/scenarios/library/chaos.textproto",
+                                       {"phases.chaos=2m", "phases.quiet=1m"});
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  scenarios::RunOptions o;
+  o.seed = 5;
+  auto a = scenarios::RunScenario(*s, o);
+  auto b = scenarios::RunScenario(*s, o);
+  EXPECT_EQ(a.digest, b.digest);
+  EXPECT_EQ(a.events, b.events);
+  EXPECT_EQ(a.history.SerializeAsString(), b.history.SerializeAsString());
+  EXPECT_GT(a.history.sends_size(), 1000);
+  o.seed = 6;
+  EXPECT_NE(scenarios::RunScenario(*s, o).digest, a.digest);
+}
+
+TEST(Determinism, ScenarioSameSeedSameDigestAcrossProcesses) {
   auto run = [](uint64_t seed) {
-    std::string cmd = std::string(RMQSIM_BINARY) + " cluster --seed " + std::to_string(seed) +
-                      " --chaos 2m --quiet 1m --digest-only";
+    std::string cmd = std::string(RMQSIM_BINARY) + " run " + RMQSIM_SOURCE_DIR +
+                      "/scenarios/library/chaos.textproto --set phases.chaos=2m --set "
+                      "phases.quiet=1m --digest-only --seed " +
+                      std::to_string(seed);
     FILE* pipe = popen(cmd.c_str(), "r");
     if (pipe == nullptr) return std::string("popen failed");
     char buf[128] = {};
     std::string out;
     while (fgets(buf, sizeof buf, pipe) != nullptr) out += buf;
-    pclose(pipe);
+    int rc = pclose(pipe);
+    if (rc != 0) return "child exited with " + std::to_string(rc) + ": " + out;
     return out;
   };
   std::string a = run(5), b = run(5), c = run(6);

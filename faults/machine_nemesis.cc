@@ -1,41 +1,41 @@
-#include "faults/nemesis.h"
+#include "faults/machine_nemesis.h"
 
 #include <algorithm>
 
 namespace rmqsim::faults {
 
-std::string_view FaultKindName(FaultKind k) {
+std::string_view MachineFaultKindName(MachineFaultKind k) {
   switch (k) {
-    case FaultKind::kKillProcess: return "kill";
-    case FaultKind::kStopProcess: return "stop";
-    case FaultKind::kPowerCycle: return "power-cycle";
-    case FaultKind::kPartition: return "partition";
-    case FaultKind::kPartitionOneWay: return "partition-one-way";
-    case FaultKind::kIsolate: return "isolate";
-    case FaultKind::kClog: return "clog";
-    case FaultKind::kSlowDisk: return "slow-disk";
-    case FaultKind::kDiskErrors: return "disk-errors";
-    case FaultKind::kClockJump: return "clock-jump";
+    case MachineFaultKind::kKillProcess: return "kill";
+    case MachineFaultKind::kStopProcess: return "stop";
+    case MachineFaultKind::kPowerCycle: return "power-cycle";
+    case MachineFaultKind::kPartition: return "partition";
+    case MachineFaultKind::kPartitionOneWay: return "partition-one-way";
+    case MachineFaultKind::kIsolate: return "isolate";
+    case MachineFaultKind::kClog: return "clog";
+    case MachineFaultKind::kSlowDisk: return "slow-disk";
+    case MachineFaultKind::kDiskErrors: return "disk-errors";
+    case MachineFaultKind::kClockJump: return "clock-jump";
   }
   return "?";
 }
 
-RandomNemesis::RandomNemesis(sim::World& world, NemesisOptions options)
+MachineNemesis::MachineNemesis(sim::World& world, MachineNemesisOptions options)
     : world_(world), options_(std::move(options)), random_(options_.seed) {
   if (options_.kinds.empty()) {
-    options_.kinds = {FaultKind::kKillProcess, FaultKind::kStopProcess, FaultKind::kPowerCycle,
-                      FaultKind::kPartition,   FaultKind::kPartitionOneWay, FaultKind::kIsolate,
-                      FaultKind::kClog,        FaultKind::kSlowDisk,    FaultKind::kDiskErrors,
-                      FaultKind::kClockJump};
+    options_.kinds = {MachineFaultKind::kKillProcess, MachineFaultKind::kStopProcess, MachineFaultKind::kPowerCycle,
+                      MachineFaultKind::kPartition,   MachineFaultKind::kPartitionOneWay, MachineFaultKind::kIsolate,
+                      MachineFaultKind::kClog,        MachineFaultKind::kSlowDisk,    MachineFaultKind::kDiskErrors,
+                      MachineFaultKind::kClockJump};
   }
 }
 
-void RandomNemesis::Arm() {
+void MachineNemesis::Arm() {
   ScheduleNext();
   world_.Schedule(options_.stop - world_.now(), [this] { HealEverything(); });
 }
 
-void RandomNemesis::ScheduleNext() {
+void MachineNemesis::ScheduleNext() {
   Duration wait = random_.ExponentialDuration(options_.mean_interval);
   MonoTime at = std::max(world_.now(), options_.start) + wait;
   if (at >= options_.stop) return;
@@ -46,26 +46,26 @@ void RandomNemesis::ScheduleNext() {
   });
 }
 
-size_t RandomNemesis::Open(FaultKind kind, std::string target) {
-  history_.push_back(FaultWindow{kind, std::move(target), world_.now(), MonoTime::max()});
-  const FaultWindow& w = history_.back();
+size_t MachineNemesis::Open(MachineFaultKind kind, std::string target) {
+  history_.push_back(MachineFaultWindow{kind, std::move(target), world_.now(), MonoTime::max()});
+  const MachineFaultWindow& w = history_.back();
   world_.Trace(TraceEvent("FaultInjected")
-                   .Detail("Kind", std::string(FaultKindName(kind)))
+                   .Detail("Kind", std::string(MachineFaultKindName(kind)))
                    .Detail("Target", w.target));
   return history_.size() - 1;
 }
 
-void RandomNemesis::Close(size_t window) {
-  FaultWindow& w = history_[window];
+void MachineNemesis::Close(size_t window) {
+  MachineFaultWindow& w = history_[window];
   if (w.end != MonoTime::max()) return;
   w.end = world_.now();
   world_.Trace(TraceEvent("FaultHealed")
-                   .Detail("Kind", std::string(FaultKindName(w.kind)))
+                   .Detail("Kind", std::string(MachineFaultKindName(w.kind)))
                    .Detail("Target", w.target));
 }
 
-void RandomNemesis::InjectOne() {
-  FaultKind kind = options_.kinds[random_.Below(options_.kinds.size())];
+void MachineNemesis::InjectOne() {
+  MachineFaultKind kind = options_.kinds[random_.Below(options_.kinds.size())];
   Duration duration = random_.UniformDuration(options_.min_duration, options_.max_duration);
   const auto& ms = options_.machines;
   const auto& ps = options_.processes;
@@ -77,13 +77,13 @@ void RandomNemesis::InjectOne() {
     return true;
   };
   switch (kind) {
-    case FaultKind::kKillProcess:
-    case FaultKind::kStopProcess: {
+    case MachineFaultKind::kKillProcess:
+    case MachineFaultKind::kStopProcess: {
       if (ps.empty()) return;
       sim::ProcessId p = ps[random_.Below(ps.size())];
       if (!world_.IsRunning(p)) return;
       size_t w = Open(kind, world_.process_name(p));
-      if (kind == FaultKind::kKillProcess) {
+      if (kind == MachineFaultKind::kKillProcess) {
         world_.KillProcess(p);
       } else {
         world_.StopProcess(p);
@@ -102,7 +102,7 @@ void RandomNemesis::InjectOne() {
       });
       return;
     }
-    case FaultKind::kPowerCycle: {
+    case MachineFaultKind::kPowerCycle: {
       if (ms.empty()) return;
       sim::MachineId m = pick_machine();
       if (!world_.IsMachineUp(m)) return;
@@ -128,42 +128,42 @@ void RandomNemesis::InjectOne() {
       });
       return;
     }
-    case FaultKind::kPartition:
-    case FaultKind::kPartitionOneWay:
-    case FaultKind::kClog: {
+    case MachineFaultKind::kPartition:
+    case MachineFaultKind::kPartitionOneWay:
+    case MachineFaultKind::kClog: {
       sim::MachineId a, b;
       if (!pick_pair(a, b)) return;
-      std::string sep = kind == FaultKind::kPartition ? " <-> " : kind == FaultKind::kClog ? " ~ "
+      std::string sep = kind == MachineFaultKind::kPartition ? " <-> " : kind == MachineFaultKind::kClog ? " ~ "
                                                                                            : " -> ";
       size_t w = Open(kind, world_.machine_name(a) + sep + world_.machine_name(b));
-      if (kind == FaultKind::kPartition) world_.Partition(a, b);
-      if (kind == FaultKind::kPartitionOneWay) world_.PartitionOneWay(a, b);
-      if (kind == FaultKind::kClog) world_.Clog(a, b, duration);
-      world_.Schedule(duration, [this, a, b, w] {
-        world_.Heal(a, b);
+      if (kind == MachineFaultKind::kPartition) world_.Partition(a, b);
+      if (kind == MachineFaultKind::kPartitionOneWay) world_.PartitionOneWay(a, b);
+      if (kind == MachineFaultKind::kClog) world_.Clog(a, b, duration);
+      world_.Schedule(duration, [this, a, b, w, kind] {
+        // Each heals only its own block (a clog simply expires).
+        if (kind == MachineFaultKind::kPartition) world_.Unpartition(a, b);
+        if (kind == MachineFaultKind::kPartitionOneWay) world_.UnpartitionOneWay(a, b);
         Close(w);
       });
       return;
     }
-    case FaultKind::kIsolate: {
+    case MachineFaultKind::kIsolate: {
       if (ms.size() < 2) return;
       sim::MachineId m = pick_machine();
       size_t w = Open(kind, world_.machine_name(m));
       world_.Isolate(m);
       world_.Schedule(duration, [this, m, w] {
-        for (sim::MachineId o : world_.machines()) {
-          if (o != m) world_.Heal(m, o);
-        }
+        world_.Unisolate(m);
         Close(w);
       });
       return;
     }
-    case FaultKind::kSlowDisk:
-    case FaultKind::kDiskErrors: {
+    case MachineFaultKind::kSlowDisk:
+    case MachineFaultKind::kDiskErrors: {
       if (ms.empty()) return;
       sim::MachineId m = pick_machine();
       sim::DiskFaults f = world_.disk(m).faults();
-      if (kind == FaultKind::kSlowDisk) {
+      if (kind == MachineFaultKind::kSlowDisk) {
         f.sync_slowdown = static_cast<double>(random_.UniformInt(20, 200));
       } else {
         f.write_error_probability = 0.01;
@@ -177,7 +177,7 @@ void RandomNemesis::InjectOne() {
       });
       return;
     }
-    case FaultKind::kClockJump: {
+    case MachineFaultKind::kClockJump: {
       if (ms.empty()) return;
       sim::MachineId m = pick_machine();
       Duration delta = random_.UniformDuration(-minutes(10), minutes(10));
@@ -189,7 +189,7 @@ void RandomNemesis::InjectOne() {
   }
 }
 
-void RandomNemesis::HealEverything() {
+void MachineNemesis::HealEverything() {
   stopped_ = true;
   world_.HealAll();
   for (sim::MachineId m : options_.machines) world_.disk(m).SetFaults(sim::DiskFaults{});

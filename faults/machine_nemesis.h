@@ -1,4 +1,6 @@
-// A seeded random nemesis: fault POLICY on top of the simulated world's mechanism.
+// A role-blind seeded random nemesis over machines and processes: fault POLICY on top of the
+// simulated world's mechanism, for worlds that are not RocketMQ clusters (the echo demo). RocketMQ
+// scenarios use FaultInjector, RandomNemesis and Timeline, which know roles.
 //
 // During its active window it picks, every exponential(mean_interval), one fault among the
 // enabled kinds and a target, applies it, and heals it after a random duration. Every fault
@@ -16,7 +18,7 @@
 
 namespace rmqsim::faults {
 
-enum class FaultKind : uint8_t {
+enum class MachineFaultKind : uint8_t {
   kKillProcess,     // kill -9, restart after the fault duration
   kStopProcess,     // graceful stop, restart after the fault duration
   kPowerCycle,      // machine power loss, power on and restart its processes after the duration
@@ -28,23 +30,23 @@ enum class FaultKind : uint8_t {
   kDiskErrors,      // EIO on a share of writes and fsyncs
   kClockJump,       // the wall clock of a machine jumps by up to +-10 minutes
 };
-std::string_view FaultKindName(FaultKind k);
+std::string_view MachineFaultKindName(MachineFaultKind k);
 
-struct FaultWindow {
-  FaultKind kind;
+struct MachineFaultWindow {
+  MachineFaultKind kind;
   std::string target;  // "broker-a", "client-1 -> store-1", ...
   MonoTime start;
   MonoTime end;        // == start for instant faults; MonoTime::max() while open
 };
 
-struct NemesisOptions {
+struct MachineNemesisOptions {
   uint64_t seed = 1;
   MonoTime start{};
   MonoTime stop{};  // no new faults after this; everything is healed here
   Duration mean_interval = seconds(20);
   Duration min_duration = seconds(1);
   Duration max_duration = seconds(30);
-  std::vector<FaultKind> kinds;        // empty: all
+  std::vector<MachineFaultKind> kinds;        // empty: all
   // Machines and processes the nemesis may hit (empty: none of that sort).
   std::vector<sim::MachineId> machines;
   std::vector<sim::ProcessId> processes;
@@ -52,26 +54,26 @@ struct NemesisOptions {
   bool restart_processes = true;
 };
 
-class RandomNemesis {
+class MachineNemesis {
  public:
-  RandomNemesis(sim::World& world, NemesisOptions options);
+  MachineNemesis(sim::World& world, MachineNemesisOptions options);
   // Schedules the first fault and the final heal on the world.
   void Arm();
 
-  const std::vector<FaultWindow>& history() const { return history_; }
+  const std::vector<MachineFaultWindow>& history() const { return history_; }
   uint64_t faults_injected() const { return history_.size(); }
 
  private:
   void ScheduleNext();
   void InjectOne();
   void HealEverything();
-  size_t Open(FaultKind kind, std::string target);
+  size_t Open(MachineFaultKind kind, std::string target);
   void Close(size_t window);
 
   sim::World& world_;
-  NemesisOptions options_;
+  MachineNemesisOptions options_;
   Xoshiro256 random_;
-  std::vector<FaultWindow> history_;
+  std::vector<MachineFaultWindow> history_;
   std::vector<sim::ProcessId> down_processes_;  // killed/stopped by us, to bring back
   std::vector<sim::MachineId> down_machines_;
   std::vector<sim::ProcessId> awaiting_power_;  // their fault healed while their machine was off

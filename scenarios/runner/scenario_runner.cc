@@ -1,0 +1,698 @@
+#include "scenarios/runner/scenario_runner.h"
+
+#include <algorithm>
+#include <cinttypes>
+#include <set>
+
+#include "faults/fault_injector.h"
+#include "faults/random_nemesis.h"
+#include "faults/timeline.h"
+#include "scenarios/runner/scenario_file.h"
+#include "scenarios/runner/summary.h"
+#include "scenarios/workloads/client_apps.h"
+#include "system/broker/broker.h"
+#include "system/common/mix_all.h"
+#include "system/namesrv/name_server.h"
+
+namespace rmqsim::scenarios {
+
+namespace {
+
+constexpr uint16_t kNamesrvPort = 9876;
+constexpr uint16_t kBrokerPort = 10911;
+constexpr Duration kRouteSampleInterval = seconds(1);
+constexpr Duration kBrokerSampleInterval = seconds(5);
+constexpr Duration kTopicCreationMax = seconds(60);
+
+int64_t Ns(MonoTime t) { return ToNanos(t); }
+
+std::string NumberedName(const std::string& base, int count, int i) {
+  return count == 1 ? base : base + "-" + std::to_string(i);
+}
+
+ClientSettings BaseClientSettings(const scenario::Scenario& s,
+                                  const google::protobuf::Map<std::string, std::string>& own,
+                                  ClientRole role) {
+  ClientSettings cs;
+  // Validated when the file was loaded: errors here cannot happen.
+  for (const auto& [k, v] : std::map<std::string, std::string>(s.topology().client_conf().begin(),
+                                                               s.topology().client_conf().end())) {
+    (void)ApplyClientSetting(cs, ClientRole::kAny, k, v);
+  }
+  for (const auto& [k, v] : std::map<std::string, std::string>(own.begin(), own.end())) {
+    (void)ApplyClientSetting(cs, role, k, v);
+  }
+  return cs;
+}
+
+// ------------------------------------------------------------------------------ workloads
+
+class ProducersWorkload final : public Workload {
+ public:
+  std::string name() const override { return "producers"; }
+  void Setup(RunContext& ctx) override {
+    const auto& w = ctx.scenario.workload();
+    for (const auto& p : w.producers()) {
+      for (int i = 1; i <= p.count(); ++i) {
+        ProducerSpec spec;
+        spec.name = NumberedName(p.name(), p.count(), i);
+        spec.topic = p.topic();
+        spec.interval = Duration(static_cast<int64_t>(1e9 / p.rate()));
+        spec.mode = p.mode();
+        spec.batch_size = p.batch_size();
+        spec.body_min = p.body_min();
+        spec.body_max = p.body_max();
+        spec.tags.assign(p.tags().begin(), p.tags().end());
+        spec.max_in_flight = p.max_in_flight();
+        spec.settings = BaseClientSettings(ctx.scenario, p.conf(), ClientRole::kProducer);
+        spec.settings.producer.producer_group = p.group();
+        sim::MachineId m = ctx.machine_for(spec.name);
+        spec.settings.client.namesrv_addr = ctx.namesrv_list;
+        spec.settings.client.client_ip = ctx.world.machine_ip(m);
+        spec.settings.client.instance_name = spec.name;
+        HistoryRecorder* rec = &ctx.recorder;
+        auto pid = *ctx.world.AddProcess(m, spec.name, [spec, rec](Runtime& rt) {
+          return std::make_unique<ProducerApp>(rt, spec, rec);
+        });
+        ctx.map.processes.push_back({spec.name, pid, m, faults::Role::kProducer, "", -1, {}});
+        pids_.push_back(pid);
+      }
+    }
+  }
+  void Start(RunContext& ctx) override {
+    for (auto pid : pids_) RMQ_ASSERT(ctx.world.StartProcess(pid).ok());
+  }
+  void Drain(RunContext& ctx) override {
+    for (auto pid : pids_) {
+      if (auto* p = ctx.world.service_as<ProducerApp>(pid)) p->set_paused(true);
+    }
+  }
+
+ private:
+  std::vector<sim::ProcessId> pids_;
+};
+
+class PushConsumersWorkload final : public Workload {
+ public:
+  std::string name() const override { return "push-consumers"; }
+  void Setup(RunContext& ctx) override {
+    for (const auto& g : ctx.scenario.workload().consumer_groups()) {
+      for (int i = 1; i <= g.consumers(); ++i) {
+        ConsumerSpec spec;
+        spec.name = g.group() + "-" + std::to_string(i);
+        spec.group = g.group();
+        spec.topic = g.topic();
+        spec.subscription = g.subscription();
+        spec.model = g.model();
+        spec.failure_rate = g.failure_rate();
+        spec.slow_rate = g.slow_rate();
+        spec.slow_duration = DurationOr(g.slow_duration(), seconds(2));
+        spec.settings = BaseClientSettings(ctx.scenario, g.conf(), ClientRole::kConsumer);
+        auto& cc = spec.settings.consumer;
+        cc.consumer_group = g.group();
+        cc.message_model = g.model() == scenario::BROADCASTING ? common::MessageModel::kBroadcasting
+                                                                : common::MessageModel::kClustering;
+        if (g.conf().find("consumeFromWhere") == g.conf().end()) {
+          cc.consume_from_where = common::ConsumeFromWhere::kConsumeFromFirstOffset;
+        }
+        cc.max_reconsume_times = g.max_reconsume_times();
+        sim::MachineId m = ctx.machine_for(spec.name);
+        spec.settings.client.namesrv_addr = ctx.namesrv_list;
+        spec.settings.client.client_ip = ctx.world.machine_ip(m);
+        spec.settings.client.instance_name = spec.name;
+        HistoryRecorder* rec = &ctx.recorder;
+        auto pid = *ctx.world.AddProcess(m, spec.name, [spec, rec](Runtime& rt) {
+          return std::make_unique<PushConsumerApp>(rt, spec, rec);
+        });
+        ctx.map.processes.push_back({spec.name, pid, m, faults::Role::kConsumer, g.group(), -1, {}});
+        pids_.push_back(pid);
+      }
+    }
+  }
+  void Start(RunContext& ctx) override {
+    for (auto pid : pids_) RMQ_ASSERT(ctx.world.StartProcess(pid).ok());
+  }
+
+ private:
+  std::vector<sim::ProcessId> pids_;
+};
+
+// ------------------------------------------------------------------------------ the cluster
+
+struct Cluster {
+  std::vector<sim::ProcessId> namesrvs;
+  std::vector<sim::ProcessId> brokers;  // masters and slaves
+  std::vector<Address> master_addrs;
+  std::map<std::string, std::string> addr_to_process;  // "ip:port" -> process name
+};
+
+class RouteSampler {
+ public:
+  RouteSampler(sim::World& w, const faults::ClusterMap& map, const Cluster& c, history::History* h)
+      : world_(w), map_(map), cluster_(c), history_(h) {}
+
+  void SampleAll() {
+    for (sim::ProcessId pid : cluster_.namesrvs) Sample(pid);
+  }
+  void Arm() {
+    world_.Schedule(kRouteSampleInterval, [this] {
+      SampleAll();
+      Arm();
+    });
+  }
+
+ private:
+  void Sample(sim::ProcessId pid) {
+    const faults::ProcessInfo* info = map_.ByPid(pid);
+    history::RouteSample s;
+    s.set_time_ns(Ns(world_.now()));
+    s.set_name_server(info->name);
+    auto* ns = world_.IsRunning(pid) ? world_.service_as<namesrv::NameServer>(pid) : nullptr;
+    s.set_up(ns != nullptr);
+    if (ns != nullptr) {
+      const int64_t wall_now = ToNanos(world_.MachineWallTime(info->machine));
+      for (const auto& [addr, live] : ns->routes().broker_live_table()) {
+        history::RouteEntry* e = s.add_brokers();
+        auto it = cluster_.addr_to_process.find(addr);
+        const faults::ProcessInfo* b = it == cluster_.addr_to_process.end()
+                                           ? nullptr
+                                           : map_.Find(it->second);
+        e->set_broker_name(b != nullptr ? b->group : "?");
+        e->set_broker_id(b != nullptr ? b->broker_id : -1);
+        e->set_address(addr);
+        // The virtual time the registration arrived: converted once, when first seen, so that
+        // a later jump of the name server's clock does not move it.
+        auto& seen = seen_[info->name + "|" + addr];
+        if (seen.first != ToNanos(live.last_update)) {
+          seen = {ToNanos(live.last_update),
+                  s.time_ns() - (wall_now - ToNanos(live.last_update))};
+        }
+        e->set_last_update_ns(seen.second);
+      }
+    }
+    std::string key;
+    s.SerializeToString(&key);
+    std::string& last = last_[info->name];
+    // Compare without the time stamp.
+    history::RouteSample no_time = s;
+    no_time.set_time_ns(0);
+    std::string body;
+    no_time.SerializeToString(&body);
+    if (body == last) return;
+    last = body;
+    *history_->add_routes() = std::move(s);
+  }
+
+  sim::World& world_;
+  const faults::ClusterMap& map_;
+  const Cluster& cluster_;
+  history::History* history_;
+  std::map<std::string, std::string> last_;
+  std::map<std::string, std::pair<int64_t, int64_t>> seen_;  // ns|addr -> (wall, virtual)
+};
+
+broker::Broker* BrokerOf(sim::World& w, sim::ProcessId pid) {
+  return w.IsRunning(pid) ? w.service_as<broker::Broker>(pid) : nullptr;
+}
+
+// The commit log's bytes in [from, to), segment by segment.
+StatusOr<common::Bytes> ReadCommitLog(store::DefaultMessageStore& s, int64_t from, int64_t to) {
+  common::Bytes out;
+  for (const auto& mf : s.commit_log().mapped_file_queue().files()) {
+    const int64_t b = std::max(from, mf->from());
+    const int64_t e = std::min(to, mf->from() + mf->wrote_position());
+    if (b >= e) continue;
+    common::Bytes buf(static_cast<size_t>(e - b));
+    auto n = mf->Read(b - mf->from(), buf);
+    if (!n.ok()) return n.status();
+    buf.resize(*n);
+    out.insert(out.end(), buf.begin(), buf.end());
+  }
+  return out;
+}
+
+void SampleBrokers(sim::World& w, const faults::ClusterMap& map, const Cluster& c,
+                   history::History* h) {
+  for (sim::ProcessId pid : c.brokers) {
+    const faults::ProcessInfo* info = map.ByPid(pid);
+    history::BrokerSample* s = h->add_brokers();
+    s->set_time_ns(Ns(w.now()));
+    s->set_broker(info->name);
+    s->set_group(info->group);
+    s->set_broker_id(info->broker_id);
+    broker::Broker* b = BrokerOf(w, pid);
+    s->set_up(b != nullptr);
+    if (b == nullptr) continue;
+    s->set_max_phy_offset(b->store().GetMaxPhyOffset());
+    if (b->ha() != nullptr && b->is_slave()) {
+      s->set_connected_to_master(b->ha()->connected_to_master());
+      s->set_diverged(b->ha()->slave_diverged() || b->store().reput_stalled_at().has_value());
+    }
+  }
+}
+
+// End state: replicas, consumer lags, dead-letter queues.
+void RecordEndState(sim::World& w, const faults::ClusterMap& map, const scenario::Scenario& sc,
+                    history::History* h) {
+  for (const std::string& group : map.BrokerGroups()) {
+    auto members = map.Group(group);
+    const faults::ProcessInfo* master = members.front();
+    broker::Broker* mb = BrokerOf(w, master->pid);
+    for (size_t i = 1; i < members.size(); ++i) {
+      history::ReplicaState* r = h->add_replicas();
+      r->set_group(group);
+      r->set_slave(members[i]->name);
+      broker::Broker* sb = BrokerOf(w, members[i]->pid);
+      r->set_master_up(mb != nullptr);
+      r->set_slave_up(sb != nullptr);
+      r->set_first_difference(-1);
+      if (mb == nullptr || sb == nullptr) continue;
+      r->set_connected(sb->ha() != nullptr && sb->ha()->connected_to_master());
+      r->set_diverged(sb->ha() != nullptr &&
+                      (sb->ha()->slave_diverged() || sb->store().reput_stalled_at().has_value()));
+      const int64_t mmax = mb->store().GetMaxPhyOffset();
+      const int64_t smax = sb->store().GetMaxPhyOffset();
+      r->set_master_max_offset(mmax);
+      r->set_slave_max_offset(smax);
+      const int64_t from = std::max(mb->store().GetMinPhyOffset(), sb->store().GetMinPhyOffset());
+      const int64_t to = std::min(mmax, smax);
+      auto mbytes = ReadCommitLog(mb->store(), from, to);
+      auto sbytes = ReadCommitLog(sb->store(), from, to);
+      if (!mbytes.ok() || !sbytes.ok()) {
+        r->set_first_difference(from);
+      } else {
+        size_t n = std::min(mbytes->size(), sbytes->size());
+        auto mis = std::mismatch(mbytes->begin(), mbytes->begin() + static_cast<long>(n),
+                                 sbytes->begin());
+        if (mis.first != mbytes->begin() + static_cast<long>(n)) {
+          r->set_first_difference(from + (mis.first - mbytes->begin()));
+        } else if (mbytes->size() != sbytes->size()) {
+          r->set_first_difference(from + static_cast<int64_t>(n));
+        }
+      }
+    }
+    if (mb == nullptr) continue;
+    for (const auto& g : sc.workload().consumer_groups()) {
+      if (g.model() == scenario::BROADCASTING) continue;
+      const auto* topic_cfg = &g.topic();
+      int queues = 0;
+      for (const auto& t : sc.workload().topics()) {
+        if (t.name() == *topic_cfg) queues = t.queues();
+      }
+      for (int q = 0; q < queues; ++q) {
+        history::ConsumerLag* lag = h->add_lags();
+        lag->set_group(g.group());
+        lag->set_broker(group);
+        lag->set_queue(q);
+        lag->set_max_offset(mb->store().GetMaxOffsetInQueue(g.topic(), q));
+        lag->set_committed_offset(mb->consumer_offsets().QueryOffset(g.group(), g.topic(), q));
+      }
+      // Dead letters of the group on this master.
+      const std::string dlq = common::GetDlqTopic(g.group());
+      const int64_t min = mb->store().GetMinOffsetInQueue(dlq, 0);
+      const int64_t max = mb->store().GetMaxOffsetInQueue(dlq, 0);
+      for (int64_t o = min; o < max; ++o) {
+        int64_t phy = mb->store().GetCommitLogOffsetInQueue(dlq, 0, o);
+        auto m = mb->store().LookMessageByOffset(phy);
+        if (!m.ok()) continue;
+        history::Delivery* d = h->add_deliveries();
+        d->set_time_ns(Ns(w.now()));
+        d->set_consumer("dlq");
+        d->set_group(g.group());
+        std::string original = m->message.retry_topic();
+        d->set_topic(original.empty() ? m->message.topic() : original);
+        d->set_broker(group);
+        d->set_queue(0);
+        d->set_queue_offset(o);
+        d->set_msg_id(m->OffsetMsgId());
+        d->set_key(m->message.keys());
+        d->set_tags(m->message.tags());
+        d->set_body_hash(BodyHash(m->message.body()));
+        d->set_reconsume_times(m->reconsume_times);
+        d->set_consumed(false);
+        d->set_pulled_topic(dlq);
+      }
+    }
+  }
+}
+
+bool Converged(sim::World& w, const faults::ClusterMap& map, const scenario::Scenario& sc,
+               const HistoryRecorder& rec) {
+  if (rec.sends_in_flight() > 0) return false;
+  for (const std::string& group : map.BrokerGroups()) {
+    auto members = map.Group(group);
+    broker::Broker* mb = BrokerOf(w, members.front()->pid);
+    if (mb == nullptr) return false;
+    for (size_t i = 1; i < members.size(); ++i) {
+      broker::Broker* sb = BrokerOf(w, members[i]->pid);
+      if (sb == nullptr || sb->store().GetMaxPhyOffset() != mb->store().GetMaxPhyOffset()) {
+        return false;
+      }
+    }
+    for (const auto& g : sc.workload().consumer_groups()) {
+      if (g.model() == scenario::BROADCASTING) continue;
+      for (const auto& t : sc.workload().topics()) {
+        if (t.name() != g.topic()) continue;
+        for (int q = 0; q < t.queues(); ++q) {
+          if (mb->consumer_offsets().QueryOffset(g.group(), g.topic(), q) <
+              mb->store().GetMaxOffsetInQueue(g.topic(), q)) {
+            return false;
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+std::vector<std::string> WorkloadNames() { return {"producers", "push-consumers"}; }
+
+std::vector<std::unique_ptr<Workload>> MakeWorkloads(const scenario::Scenario& s) {
+  std::vector<std::unique_ptr<Workload>> out;
+  if (s.workload().producers_size() > 0) out.push_back(std::make_unique<ProducersWorkload>());
+  if (s.workload().consumer_groups_size() > 0) {
+    out.push_back(std::make_unique<PushConsumersWorkload>());
+  }
+  return out;
+}
+
+bool RunResult::ok() const {
+  for (const auto& c : checks) {
+    if (c.verdict == checkers::Verdict::kFail) return false;
+  }
+  return true;
+}
+
+RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
+  HistoryRecorder recorder(nullptr);
+  sim::WorldConfig wc;
+  wc.seed = o.seed;
+  wc.buggify = o.buggify || sc.buggify();
+  wc.trace_to_stderr = o.trace_to_stderr;
+  wc.trace_events_kept = 10'000;
+  wc.replay_command = o.replay_command;
+  if (o.trace_listener) {
+    wc.trace_listener = [listener = o.trace_listener](const StampedTraceEvent& e) {
+      listener(FormatTraceEvent(e));
+    };
+  }
+  sim::World world(wc);
+  recorder = HistoryRecorder([&world] { return Ns(world.now()); });
+  history::History& h = recorder.history();
+
+  faults::ClusterMap map;
+  Cluster cluster;
+  // Machines: by placement, else one per process; IPs in creation order.
+  std::map<std::string, std::string> placement;
+  for (const auto& p : sc.topology().placement()) placement[p.process()] = p.machine();
+  std::map<std::string, sim::MachineId> machines;
+  auto machine_for = [&](const std::string& process) {
+    auto it = placement.find(process);
+    const std::string& mname = it == placement.end() ? process : it->second;
+    auto m = machines.find(mname);
+    if (m != machines.end()) return m->second;
+    const int n = static_cast<int>(machines.size()) + 1;
+    std::string ip = "10.0." + std::to_string(n / 250) + "." + std::to_string(n % 250 + 1);
+    sim::MachineId id = *world.AddMachine({.name = mname, .ip = ip});
+    machines.emplace(mname, id);
+    return id;
+  };
+  std::map<uint64_t, uint16_t> next_port;  // per machine: ports already used by brokers
+  auto port_for = [&](sim::MachineId m, uint16_t base, uint16_t step) {
+    auto [it, fresh] = next_port.try_emplace(m.value() * 100000 + base, base);
+    uint16_t p = it->second;
+    it->second = static_cast<uint16_t>(p + step);
+    return p;
+  };
+
+  std::vector<Address> namesrv_addrs;
+  std::string namesrv_list;
+  for (int i = 1; i <= sc.topology().name_servers(); ++i) {
+    std::string name = "namesrv-" + std::to_string(i);
+    sim::MachineId m = machine_for(name);
+    uint16_t port = port_for(m, kNamesrvPort, 1);
+    namesrv::NamesrvConfig nc;
+    nc.listen = Address{"0.0.0.0", port};
+    auto pid = *world.AddProcess(m, name, [nc](Runtime& rt) {
+      return std::make_unique<namesrv::NameServer>(rt, nc);
+    });
+    Address addr{world.machine_ip(m), port};
+    map.processes.push_back({name, pid, m, faults::Role::kNameServer, "", -1, addr});
+    cluster.namesrvs.push_back(pid);
+    namesrv_addrs.push_back(addr);
+    namesrv_list += (namesrv_list.empty() ? "" : ";") + addr.ToString();
+  }
+  h.mutable_config()->set_scenario(sc.name());
+  h.mutable_config()->set_seed(o.seed);
+  for (const auto& g : sc.topology().broker_groups()) {
+    history::GroupConfig* gc = h.mutable_config()->add_groups();
+    gc->set_name(g.name());
+    gc->set_role(scenario::BrokerRole_Name(g.role()));
+    gc->set_flush(scenario::FlushDiskType_Name(g.flush()));
+    gc->set_slaves(g.slaves());
+    for (int id = 0; id <= g.slaves(); ++id) {
+      const std::string name = id == 0 ? g.name() : g.name() + "-s" + std::to_string(id);
+      sim::MachineId m = machine_for(name);
+      // listenPort, and haListenPort = listenPort + 1: brokers on one machine step by 10.
+      uint16_t port = port_for(m, kBrokerPort, 10);
+      const std::string ip = world.machine_ip(m);
+      broker::BrokerConfig bc;
+      store::MessageStoreConfig stc = store::MessageStoreConfig::ForSimulation();
+      auto apply = [&](const google::protobuf::Map<std::string, std::string>& conf) {
+        for (const auto& [k, v] : std::map<std::string, std::string>(conf.begin(), conf.end())) {
+          Status st = bc.SetByName(k, v);
+          if (st.code() == StatusCode::kNotFound) st = stc.SetByName(k, v);
+        }
+      };
+      apply(sc.topology().broker_conf());
+      apply(g.conf());
+      bc.broker_name = g.name();
+      bc.broker_id = id;
+      bc.broker_ip1 = ip;
+      bc.listen_port = port;
+      bc.ha_listen_port = static_cast<uint16_t>(port + 1);
+      bc.namesrv_addrs = namesrv_addrs;
+      stc.flush_disk_type = g.flush() == scenario::ASYNC_FLUSH ? store::FlushDiskType::kAsyncFlush
+                                                               : store::FlushDiskType::kSyncFlush;
+      stc.broker_role = id > 0 ? store::BrokerRole::kSlave
+                        : g.role() == scenario::ASYNC_MASTER ? store::BrokerRole::kAsyncMaster
+                                                             : store::BrokerRole::kSyncMaster;
+      auto pid = *world.AddProcess(m, name, [bc, stc](Runtime& rt) {
+        return std::make_unique<broker::Broker>(rt, bc, stc);
+      });
+      Address addr{ip, port};
+      map.processes.push_back(
+          {name, pid, m, id == 0 ? faults::Role::kMaster : faults::Role::kSlave, g.name(), id, addr});
+      cluster.brokers.push_back(pid);
+      cluster.addr_to_process[addr.ToString()] = name;
+      gc->add_addresses(addr.ToString());
+      if (id == 0) {
+        cluster.master_addrs.push_back(addr);
+        gc->set_master(name);
+      } else {
+        gc->add_slave_processes(name);
+      }
+    }
+  }
+  for (const auto& ns : map.WithRole(faults::Role::kNameServer)) {
+    h.mutable_config()->add_name_servers(ns->name);
+  }
+  for (const auto& t : sc.workload().topics()) h.mutable_config()->add_topics(t.name());
+
+  RunContext ctx{world, map, recorder, sc, namesrv_list, machine_for};
+  auto workloads = MakeWorkloads(sc);
+  for (auto& w : workloads) w->Setup(ctx);
+  for (const auto* p : map.WithRole(faults::Role::kProducer)) {
+    h.mutable_config()->add_producers(p->name);
+  }
+  for (const auto& g : sc.workload().consumer_groups()) {
+    history::ConsumerGroupConfig* cg = h.mutable_config()->add_consumer_groups();
+    cg->set_group(g.group());
+    cg->set_topic(g.topic());
+    cg->set_subscription(g.subscription());
+    cg->set_model(scenario::MessageModel_Name(g.model()));
+    for (const auto* p : map.WithRole(faults::Role::kConsumer)) {
+      if (p->group == g.group()) cg->add_consumers(p->name);
+    }
+    cg->set_max_reconsume_times(g.max_reconsume_times());
+    cg->set_fails(g.failure_rate() > 0);
+  }
+  std::vector<TopicSpec> topics;
+  for (const auto& t : sc.workload().topics()) topics.push_back({t.name(), t.queues()});
+  sim::MachineId admin_m = machine_for("admin");
+  auto admin = *world.AddProcess(admin_m, "admin", [&](Runtime& rt) {
+    return std::make_unique<TopicAdminApp>(rt, cluster.master_addrs, topics);
+  });
+  map.processes.push_back({"admin", admin, admin_m, faults::Role::kAdmin, "", -1, {}});
+  h.mutable_config()->set_route_expiry_ns(ToNanos(seconds(120)));
+  h.mutable_config()->set_route_scan_ns(ToNanos(seconds(10)));
+  h.mutable_config()->set_register_interval_ns(ToNanos(seconds(30)));
+
+  if (o.on_world) o.on_world(world, map);
+
+  // Bring-up.
+  RouteSampler routes(world, map, cluster, &h);
+  for (auto pid : cluster.namesrvs) RMQ_ASSERT(world.StartProcess(pid).ok());
+  for (auto pid : cluster.brokers) RMQ_ASSERT(world.StartProcess(pid).ok());
+  routes.SampleAll();
+  routes.Arm();
+  world.RunFor(seconds(1));
+  RMQ_ASSERT(world.StartProcess(admin).ok());
+  world.RunUntil(
+      [&] {
+        auto* a = world.service_as<TopicAdminApp>(admin);
+        return a != nullptr && a->done();
+      },
+      world.now() + kTopicCreationMax);
+  world.RunFor(seconds(1));
+  for (auto& w : workloads) w->Start(ctx);
+
+  const MonoTime chaos_start = world.now() + DurationOr(sc.phases().warmup(), seconds(30));
+  const MonoTime chaos_end = chaos_start + DurationOr(sc.phases().chaos(), minutes(5));
+  const MonoTime quiet_end = chaos_end + DurationOr(sc.phases().quiet(), minutes(2));
+  const MonoTime deadline = chaos_end + DurationOr(sc.phases().quiet_max(), minutes(2));
+  h.mutable_config()->set_chaos_start_ns(Ns(chaos_start));
+  h.mutable_config()->set_chaos_end_ns(Ns(chaos_end));
+
+  faults::FaultInjector injector(world, map, &h, DeriveSeed(o.seed, "faults"));
+  recorder.on_send_ok = [&injector](const std::string& group) { injector.OnSendOk(group); };
+  std::unique_ptr<faults::RandomNemesis> nemesis;
+  if (sc.faults().nemesis().enabled()) {
+    nemesis = std::make_unique<faults::RandomNemesis>(world, map, injector, sc.faults().nemesis(),
+                                                      DeriveSeed(o.seed, "nemesis"), chaos_start,
+                                                      chaos_end);
+    nemesis->Arm();
+  }
+  faults::Timeline timeline(world, map, injector, sc.faults().timeline(), chaos_start,
+                            DeriveSeed(o.seed, "timeline"));
+  timeline.Arm();
+  std::function<void()> sample_brokers = [&] {
+    SampleBrokers(world, map, cluster, &h);
+    world.Schedule(kBrokerSampleInterval, sample_brokers);
+  };
+  world.Schedule(kBrokerSampleInterval, sample_brokers);
+
+  world.RunUntil(chaos_end);
+  injector.HealAll();
+  world.RunUntil(quiet_end);
+  for (auto& w : workloads) w->Drain(ctx);
+  RunResult r;
+  r.converged = Converged(world, map, sc, recorder);
+  while (!r.converged && world.now() < std::max(deadline, quiet_end + seconds(30))) {
+    world.RunFor(seconds(1));
+    r.converged = Converged(world, map, sc, recorder);
+  }
+  routes.SampleAll();
+  SampleBrokers(world, map, cluster, &h);
+  h.mutable_config()->set_end_ns(Ns(world.now()));
+  RecordEndState(world, map, sc, &h);
+
+  r.scenario = sc.name();
+  r.seed = o.seed;
+  r.digest = world.digest();
+  r.events = world.events_processed();
+  r.trace_events = world.trace_events_emitted();
+  r.simulated = world.now() - MonoTime{};
+  r.checks = checkers::RunCheckers(h, sc.checks(), sc.has_checks());
+  r.history = std::move(h);
+  return r;
+}
+
+// ------------------------------------------------------------------------------ summary
+
+std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
+                             const RunOptions& o) {
+  const history::History& h = r.history;
+  SummaryWriter w;
+  w.Line("rmqsim run %s  seed=%" PRIu64 "  chaos=%s  quiet=%s  buggify=%s", sc.name().c_str(),
+         r.seed, sc.phases().chaos().c_str(), sc.phases().quiet().c_str(),
+         (o.buggify || sc.buggify()) ? "on" : "off");
+  std::string groups;
+  for (const auto& g : sc.topology().broker_groups()) {
+    groups += (groups.empty() ? "" : ", ") + g.name() + " " +
+              scenario::BrokerRole_Name(g.role()) + "/" + scenario::FlushDiskType_Name(g.flush()) +
+              " +" + std::to_string(g.slaves()) + " slave" + (g.slaves() == 1 ? "" : "s");
+  }
+  w.Line("  topology       %d name servers; %s", sc.topology().name_servers(), groups.c_str());
+  int producers = 0;
+  double rate = 0;
+  for (const auto& p : sc.workload().producers()) {
+    producers += p.count();
+    rate += p.count() * p.rate();
+  }
+  std::string cgs;
+  for (const auto& g : sc.workload().consumer_groups()) {
+    cgs += (cgs.empty() ? "" : ", ") + g.group() + " (" + std::to_string(g.consumers()) + " " +
+           (g.model() == scenario::BROADCASTING ? "broadcasting" : "clustering") +
+           (g.subscription() == "*" ? "" : ", " + g.subscription()) +
+           (g.failure_rate() > 0 ? ", failing" : "") + ")";
+  }
+  w.Line("  workload       %d producers, %.0f msg/s in all; consumer groups: %s", producers, rate,
+         cgs.c_str());
+  w.Simulated(r.simulated, r.events, r.trace_events);
+  // Faults by kind and role.
+  std::map<std::string, std::map<std::string, int>> by_kind;
+  for (const auto& f : h.faults()) {
+    std::set<std::string> roles(f.roles().begin(), f.roles().end());
+    auto& row = by_kind[f.kind()];
+    if (roles.empty()) ++row["-"];
+    for (const auto& role : roles) ++row[role];
+  }
+  w.Line("  faults         %d injected", h.faults_size());
+  for (const auto& [kind, roles] : by_kind) {
+    std::string line;
+    int total = 0;
+    for (const auto& [role, n] : roles) {
+      line += " " + role + "=" + std::to_string(n);
+      total = std::max(total, n);
+    }
+    w.Line("                 %-26s%s", kind.c_str(), line.c_str());
+  }
+  // Sends: the counts add up.
+  uint64_t ok = 0, other = 0, unknown = 0, failed = 0, pending = 0;
+  std::map<std::string, uint64_t> statuses;
+  for (const auto& s : h.sends()) {
+    switch (s.outcome()) {
+      case history::OK:
+        if (s.status() == "SEND_OK") {
+          ++ok;
+        } else {
+          ++other;
+          ++statuses[s.status()];
+        }
+        break;
+      case history::UNKNOWN: ++unknown; break;
+      case history::FAIL: ++failed; break;
+      default: ++pending; break;
+    }
+  }
+  w.Line("  sends          %d invoked = %" PRIu64 " SEND_OK + %" PRIu64 " stored with another "
+         "status + %" PRIu64 " unknown outcome + %" PRIu64 " failed + %" PRIu64 " unanswered",
+         h.sends_size(), ok, other, unknown, failed, pending);
+  if (other > 0) {
+    std::string line;
+    for (const auto& [st, n] : statuses) line += " " + st + "=" + std::to_string(n);
+    w.Line("                 other statuses:%s", line.c_str());
+  }
+  uint64_t consumed = 0;
+  for (const auto& d : h.deliveries()) consumed += d.consumed() ? 1 : 0;
+  w.Line("  deliveries     %d (%" PRIu64 " consumed, %" PRIu64 " to be retried or dead-lettered)",
+         h.deliveries_size(), consumed, static_cast<uint64_t>(h.deliveries_size()) - consumed);
+  w.Line("  drain          %s", r.converged ? "converged (every group caught up, slaves equal)"
+                                            : "did not converge before quiet_max");
+  for (const auto& c : r.checks) {
+    w.Line("  check %-9s %s: %s", c.checker.c_str(), std::string(checkers::VerdictName(c.verdict)).c_str(),
+           c.headline.c_str());
+    for (const auto& n : c.notes) w.Line("      %s", n.c_str());
+    for (const auto& v : c.violations) w.Line("      violation: %s", v.c_str());
+    if (c.violations_total > c.violations.size()) {
+      w.Line("      ... %" PRIu64 " violations in all", c.violations_total);
+    }
+  }
+  w.Footer(r.digest, r.ok(), o.replay_command);
+  return w.Take();
+}
+
+}  // namespace rmqsim::scenarios

@@ -1,0 +1,88 @@
+// The scenario runner: builds the cluster a scenario describes on a simulated world, composes
+// its workloads, fault plan (random nemesis and scripted timeline) and checkers, runs the phases
+// (bring-up, warm-up, chaos, quiet, drain) and returns the history with the checkers' verdicts.
+//
+//   bring-up   name servers and brokers start; topics are created on every master; clients start
+//   warm-up    traffic without faults
+//   chaos      the fault plan runs; at its end every fault is healed and every process restarted
+//   quiet      traffic goes on, healed (liveness is judged here)
+//   drain      producers stop; the run ends when every consumer group has caught up and every
+//              slave equals its master, or at quiet_max after the chaos phase
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "faults/cluster_map.h"
+#include "scenarios/checkers/checker.h"
+#include "scenarios/history/history_recorder.h"
+#include "scenarios/proto/history.pb.h"
+#include "scenarios/proto/scenario.pb.h"
+#include "sim/simulated/world.h"
+
+namespace rmqsim::scenarios {
+
+struct RunOptions {
+  uint64_t seed = 1;
+  bool buggify = false;          // or'ed with the scenario's own
+  bool trace_to_stderr = false;
+  std::string replay_command;    // printed with failures and assertion failures
+  // Receives every trace event as one formatted line (text traces).
+  std::function<void(const std::string&)> trace_listener;
+  // Called once the world is built, before anything starts (tests, trace exporters).
+  std::function<void(sim::World&, const faults::ClusterMap&)> on_world;
+};
+
+struct RunResult {
+  std::string scenario;
+  uint64_t seed = 0;
+  uint64_t digest = 0;
+  uint64_t events = 0;
+  uint64_t trace_events = 0;
+  Duration simulated{0};
+  bool converged = false;  // the drain phase ended with every group caught up
+  history::History history;
+  std::vector<checkers::CheckResult> checks;
+  bool ok() const;
+};
+
+// Everything a workload needs to put its processes into the cluster.
+struct RunContext {
+  sim::World& world;
+  faults::ClusterMap& map;
+  HistoryRecorder& recorder;
+  const scenario::Scenario& scenario;
+  std::string namesrv_list;  // "ip:port;ip:port"
+  // The machine a process runs on (placement, or a machine of its own); created on demand.
+  std::function<sim::MachineId(const std::string& process)> machine_for;
+};
+
+// A workload: adds its processes (Setup), starts them (Start), stops producing for the drain
+// phase (Drain), reports figures (Metrics).
+class Workload {
+ public:
+  virtual ~Workload() = default;
+  virtual std::string name() const = 0;
+  virtual void Setup(RunContext& ctx) = 0;
+  virtual void Start(RunContext& ctx) = 0;
+  virtual void Drain(RunContext& ctx) {}
+  virtual void Metrics(std::map<std::string, double>& out) const {}
+};
+
+// The workload registry: each workload kind of a scenario file by name ("producers",
+// "push-consumers"), in the order they are set up.
+std::vector<std::string> WorkloadNames();
+std::vector<std::unique_ptr<Workload>> MakeWorkloads(const scenario::Scenario& s);
+
+// Runs a loaded scenario (see scenario_file.h) with one seed.
+RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options);
+
+// The readable summary (ends with the digest, the result and, on a violation, the replay line).
+std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& s,
+                             const RunOptions& options);
+
+}  // namespace rmqsim::scenarios

@@ -31,8 +31,9 @@ enum class FlushIs : uint8_t { kAny, kAsyncFlush };
 enum class FaultTiming : uint8_t {
   // The fault started at or after the send was invoked.
   kAfterInvoke,
-  // The fault started before the send was invoked, after a consumer of the scope had read the
-  // copy's queue at or past the copy's queue offset.
+  // The fault started before the send was invoked, and before the send was invoked a consumer
+  // of the scope had read the copy's queue at or past the copy's queue offset (from the master
+  // before the power loss, or from its slave during the outage): the offset was handed out twice.
   kAfterReadPastOffset,
 };
 
@@ -44,17 +45,21 @@ struct LossRule {
   FlushIs flush;
   FaultTiming timing;
   std::string_view why;  // completes "lost: <why>"
+  // The stored copy itself is gone (a durability loss, a violation where durability is
+  // PROMISED); false: the copy is stored but consumers skipped it.
+  bool copy_gone;
 };
 
 // The table (documented in docs/checkers.md). The first rule that matches explains a loss.
 constexpr LossRule kLossRules[] = {
     {"async_flush_power_loss", kPowerLossKinds, FlushIs::kAsyncFlush, FaultTiming::kAfterInvoke,
-     "ASYNC_FLUSH and the master lost power after the send (its unflushed tail is gone)"},
+     "ASYNC_FLUSH and the master lost power after the send (its unflushed tail is gone)", true},
     {"master_destroyed", kDestroyKinds, FlushIs::kAny, FaultTiming::kAfterInvoke,
-     "the master's disk was destroyed after the send (4.x has no automatic failover)"},
+     "the master's disk was destroyed after the send (4.x has no automatic failover)", true},
     {"queue_offset_reused", kPowerLossKinds, FlushIs::kAny, FaultTiming::kAfterReadPastOffset,
-     "a consumer had read this queue past the copy's offset before the master lost power, and "
-     "the offset was reused after the recovery (4.x dispatches before the flush)"},
+     "a consumer had read this queue past the copy's offset before it was sent, the master had "
+     "lost power in between, and "
+     "the offset was reused after the recovery (4.x dispatches before the flush)", false},
 };
 
 bool KindIn(std::string_view kind, std::span<const std::string_view> kinds) {
@@ -162,7 +167,7 @@ std::optional<Explanation> Explain(const history::History& h, const ClusterView&
           timed = f.start_ns() >= s.invoke_ns();
           break;
         case FaultTiming::kAfterReadPastOffset:
-          timed = f.start_ns() <= s.invoke_ns() && index.ReadPast(s, f.start_ns());
+          timed = f.start_ns() <= s.invoke_ns() && index.ReadPast(s, s.invoke_ns());
           break;
       }
       if (timed) return Explanation{&rule, &f};
@@ -231,6 +236,7 @@ class DeliveryRun {
   }
 
   void Run() {
+    CheckLocationsUnique();
     const std::vector<Scope> scopes = BuildScopes(h_);
     for (const Scope& scope : scopes) {
       const ScopeIndex index(scope);
@@ -307,10 +313,47 @@ class DeliveryRun {
         what + seen + ": explained: " + std::string(e->rule->why) + " (" + e->fault->kind() +
         " of " + view_.MasterOf(s.broker()) + " at " + FormatTime(e->fault->start_ns()) + ", " +
         FormatSeconds(gap < 0 ? -gap : gap) + (gap < 0 ? " before" : " after") + " the send)";
-    if (strict_) {
+    if (strict_ && e->rule->copy_gone) {
       AddViolation(r_, line + "; durability PROMISED allows no loss");
     } else {
       AddNote(r_, line);
+    }
+  }
+
+  // Under SYNC_FLUSH a SEND_OK copy is on disk: no later SEND_OK may be stored at its location
+  // (topic, broker, queue, queue offset) unless the master's disk was destroyed in between.
+  // A reuse means an acknowledged message was lost, even if consumers read it before.
+  void CheckLocationsUnique() {
+    std::vector<const history::Send*> ok;
+    for (const history::Send& s : h_.sends()) {
+      if (IsSendOk(s) && !s.broker().empty()) ok.push_back(&s);
+    }
+    std::stable_sort(ok.begin(), ok.end(), [](const history::Send* a, const history::Send* b) {
+      return a->invoke_ns() < b->invoke_ns();
+    });
+    std::map<std::string, const history::Send*> at;
+    for (const history::Send* sp : ok) {
+      const history::Send& s = *sp;
+      const history::GroupConfig* g = view_.Group(s.broker());
+      if (g == nullptr || g->flush() != "SYNC_FLUSH") continue;
+      auto [it, fresh] =
+          at.try_emplace(LocationKey(s.topic(), s.broker(), s.queue(), s.queue_offset()), &s);
+      if (fresh) continue;
+      const history::Send& first = *it->second;
+      it->second = &s;
+      bool destroyed = false;
+      for (const history::FaultWindow& f : h_.faults()) {
+        destroyed |= KindIn(f.kind(), kDestroyKinds) &&
+                     FaultHitProcess(f, view_.MasterOf(s.broker())) &&
+                     f.start_ns() >= first.invoke_ns() && f.start_ns() <= s.invoke_ns();
+      }
+      if (destroyed) continue;
+      ++reused_;
+      AddViolation(r_, "SEND_OK key " + first.key() + " (" + CopyLabel(first) + ", sent " +
+                           FormatTime(first.invoke_ns()) + ") was lost from the SYNC_FLUSH store: " +
+                           "SEND_OK key " + s.key() + " sent " + FormatTime(s.invoke_ns()) +
+                           " was stored at the same location (expected: acknowledged copies "
+                           "survive)");
     }
   }
 
@@ -365,6 +408,7 @@ class DeliveryRun {
     r_.metrics["recovered"] = static_cast<double>(recovered_);
     r_.metrics["unexpected"] = static_cast<double>(unexpected_);
     r_.metrics["corrupted"] = static_cast<double>(corrupted_);
+    r_.metrics["sync_flush_locations_reused"] = static_cast<double>(reused_);
     r_.metrics["scopes"] = static_cast<double>(scopes);
     for (const auto& [rule, n] : by_rule_) {
       r_.metrics["explained." + rule] = static_cast<double>(n);
@@ -378,6 +422,9 @@ class DeliveryRun {
                   unexpected_, corrupted_);
     r_.headline = buf;
     if (unconsumed_ > 0) r_.headline += ", " + std::to_string(unconsumed_) + " still queued";
+    if (reused_ > 0) {
+      r_.headline += ", " + std::to_string(reused_) + " SYNC_FLUSH locations stored twice";
+    }
   }
 
   const history::History& h_;
@@ -389,7 +436,7 @@ class DeliveryRun {
 
   uint64_t checked_ = 0, lost_unexplained_ = 0, lost_explained_ = 0, hidden_ = 0;
   uint64_t unconsumed_ = 0, duplicated_ = 0, duplicate_deliveries_ = 0, recovered_ = 0;
-  uint64_t unexpected_ = 0, corrupted_ = 0;
+  uint64_t unexpected_ = 0, corrupted_ = 0, reused_ = 0;
   std::map<std::string, uint64_t> by_rule_;
   std::unordered_set<const history::Send*> send_ok_seen_;
 };

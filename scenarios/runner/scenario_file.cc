@@ -8,6 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "faults/random_nemesis.h"
+#include "faults/timeline.h"
+#include "scenarios/runner/process_names.h"
 #include "scenarios/workloads/client_settings.h"
 #include "system/broker/broker_config.h"
 #include "system/client/client_config.h"
@@ -246,6 +249,16 @@ void CheckSemantics(const Scenario& s, Validator& v) {
     }
     if (s.faults().timeline(i).at().empty()) v.Error(p + ".at", "missing");
   }
+  // Fault targets resolve against the scenario's processes.
+  const faults::ClusterMap map = DescribeCluster(s);
+  for (int i = 0; i < s.faults().timeline_size(); ++i) {
+    if (s.faults().timeline(i).kind() == scenario::FAULT_KIND_UNSPECIFIED) continue;
+    Status st = faults::ValidateFault(map, s.faults().timeline(i));
+    if (!st.ok()) v.Error("faults.timeline[" + std::to_string(i) + "]", st.message());
+  }
+  if (Status st = faults::ValidateNemesis(map, s.faults().nemesis()); !st.ok()) {
+    v.Error("faults.nemesis", st.message());
+  }
   if (DurationOr(s.phases().chaos(), {}) <= Duration::zero() &&
       DurationOr(s.phases().quiet(), {}) <= Duration::zero()) {
     v.Error("phases", "chaos and quiet cannot both be zero");
@@ -261,6 +274,32 @@ void DefaultIfZero(T& field_value, T fallback) {
 }
 
 }  // namespace
+
+faults::ClusterMap DescribeCluster(const Scenario& s) {
+  faults::ClusterMap map;
+  for (int i = 1; i <= s.topology().name_servers(); ++i) {
+    map.processes.push_back({NamesrvName(i), {}, {}, faults::Role::kNameServer, "", -1, {}});
+  }
+  for (const auto& g : s.topology().broker_groups()) {
+    for (int id = 0; id <= g.slaves(); ++id) {
+      map.processes.push_back({BrokerName(g.name(), id), {}, {},
+                               id == 0 ? faults::Role::kMaster : faults::Role::kSlave, g.name(),
+                               id, {}});
+    }
+  }
+  for (const auto& p : s.workload().producers()) {
+    for (int i = 1; i <= p.count(); ++i) {
+      map.processes.push_back({ProducerName(p, i), {}, {}, faults::Role::kProducer, "", -1, {}});
+    }
+  }
+  for (const auto& g : s.workload().consumer_groups()) {
+    for (int i = 1; i <= g.consumers(); ++i) {
+      map.processes.push_back(
+          {ConsumerName(g, i), {}, {}, faults::Role::kConsumer, g.group(), -1, {}});
+    }
+  }
+  return map;
+}
 
 Duration DurationOr(const std::string& text, Duration fallback) {
   if (text.empty()) return fallback;

@@ -7,6 +7,7 @@
 #include "faults/fault_injector.h"
 #include "faults/random_nemesis.h"
 #include "faults/timeline.h"
+#include "scenarios/runner/process_names.h"
 #include "scenarios/runner/scenario_file.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/workloads/client_apps.h"
@@ -25,10 +26,6 @@ constexpr Duration kBrokerSampleInterval = seconds(5);
 constexpr Duration kTopicCreationMax = seconds(60);
 
 int64_t Ns(MonoTime t) { return ToNanos(t); }
-
-std::string NumberedName(const std::string& base, int count, int i) {
-  return count == 1 ? base : base + "-" + std::to_string(i);
-}
 
 ClientSettings BaseClientSettings(const scenario::Scenario& s,
                                   const google::protobuf::Map<std::string, std::string>& own,
@@ -55,7 +52,7 @@ class ProducersWorkload final : public Workload {
     for (const auto& p : w.producers()) {
       for (int i = 1; i <= p.count(); ++i) {
         ProducerSpec spec;
-        spec.name = NumberedName(p.name(), p.count(), i);
+        spec.name = ProducerName(p, i);
         spec.topic = p.topic();
         spec.interval = Duration(static_cast<int64_t>(1e9 / p.rate()));
         spec.mode = p.mode();
@@ -99,7 +96,7 @@ class PushConsumersWorkload final : public Workload {
     for (const auto& g : ctx.scenario.workload().consumer_groups()) {
       for (int i = 1; i <= g.consumers(); ++i) {
         ConsumerSpec spec;
-        spec.name = g.group() + "-" + std::to_string(i);
+        spec.name = ConsumerName(g, i);
         spec.group = g.group();
         spec.topic = g.topic();
         spec.subscription = g.subscription();
@@ -430,7 +427,7 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   std::vector<Address> namesrv_addrs;
   std::string namesrv_list;
   for (int i = 1; i <= sc.topology().name_servers(); ++i) {
-    std::string name = "namesrv-" + std::to_string(i);
+    std::string name = NamesrvName(i);
     sim::MachineId m = machine_for(name);
     uint16_t port = port_for(m, kNamesrvPort, 1);
     namesrv::NamesrvConfig nc;
@@ -453,7 +450,7 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
     gc->set_flush(scenario::FlushDiskType_Name(g.flush()));
     gc->set_slaves(g.slaves());
     for (int id = 0; id <= g.slaves(); ++id) {
-      const std::string name = id == 0 ? g.name() : g.name() + "-s" + std::to_string(id);
+      const std::string name = BrokerName(g.name(), id);
       sim::MachineId m = machine_for(name);
       // listenPort, and haListenPort = listenPort + 1: brokers on one machine step by 10.
       uint16_t port = port_for(m, kBrokerPort, 10);
@@ -685,7 +682,13 @@ std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
   for (const auto& c : r.checks) {
     w.Line("  check %-9s %s: %s", c.checker.c_str(), std::string(checkers::VerdictName(c.verdict)).c_str(),
            c.headline.c_str());
-    for (const auto& n : c.notes) w.Line("      %s", n.c_str());
+    constexpr size_t kNotesShown = 8;  // the rest are in the exported history and metrics
+    for (size_t i = 0; i < c.notes.size() && i < kNotesShown; ++i) {
+      w.Line("      %s", c.notes[i].c_str());
+    }
+    if (c.notes.size() > kNotesShown) {
+      w.Line("      ... %zu more notes", c.notes.size() - kNotesShown);
+    }
     for (const auto& v : c.violations) w.Line("      violation: %s", v.c_str());
     if (c.violations_total > c.violations.size()) {
       w.Line("      ... %" PRIu64 " violations in all", c.violations_total);

@@ -318,6 +318,61 @@ faults { id: 1 kind: "POWER_CYCLE" target: "broker-a" processes: "broker-a" role
   EXPECT_THAT(r.notes[0], HasSubstr("5.0s before the send"));
 }
 
+TEST(DeliveryCheckerTest, QueueOffsetReusedAfterAReadFromTheSlaveDuringTheOutage) {
+  // The master lost power at 25 s; at 26 s the consumer read q3 @8 from the slave (same
+  // brokerName); the restarted master handed @7 to k9, which the consumer's offset had passed.
+  // A skip, not a durability loss: it passes even where durability is PROMISED.
+  const std::string reuse = R"(
+deliveries { time_ns: 26s consumer: "consumer-1" group: "cg" topic: "T" pulled_topic: "T"
+             broker: "broker-a" queue: 3 queue_offset: 8 key: "k8" body_hash: 88 consumed: true }
+sends { key: "k8" producer: "producer-1" topic: "T" body_hash: 88 invoke_ns: 23.9s
+        complete_ns: 24s outcome: OK status: "SEND_OK" broker: "broker-a" queue: 3
+        queue_offset: 8 }
+faults { id: 1 kind: "POWER_CYCLE" target: "broker-a" processes: "broker-a" roles: "master"
+         groups: "broker-a" start_ns: 25s end_ns: 28s }
+)";
+  const history::History h =
+      History(WithFlush(kConfig, "ASYNC_FLUSH") + kDeliveryOk + kLostSendOk + reuse);
+  CheckResult r = RunChecker("delivery", h, Settings("delivery { durability: PROMISED }"));
+  EXPECT_VERDICT(r, Verdict::kPass);
+  EXPECT_EQ(r.metrics["explained.queue_offset_reused"], 1);
+  // Without the power loss nothing explains the skip.
+  const std::string no_fault = reuse.substr(0, reuse.find("faults {"));
+  EXPECT_VERDICT(RunChecker("delivery", History(WithFlush(kConfig, "ASYNC_FLUSH") + kDeliveryOk +
+                                                kLostSendOk + no_fault)),
+                 Verdict::kFail);
+}
+
+TEST(DeliveryCheckerTest, FailsWhenASyncFlushLocationIsAcknowledgedTwice) {
+  // k8 was SEND_OK at broker-a q3 @7 under SYNC_FLUSH and consumed; a power loss later, k9 was
+  // SEND_OK at the same location: the acknowledged k8 was lost from the store.
+  const std::string twice = R"(
+sends { key: "k8" producer: "producer-1" topic: "T" body_hash: 88 invoke_ns: 23.9s
+        complete_ns: 24s outcome: OK status: "SEND_OK" broker: "broker-a" queue: 3
+        queue_offset: 7 }
+deliveries { time_ns: 24.5s consumer: "consumer-1" group: "cg" topic: "T" pulled_topic: "T"
+             broker: "broker-a" queue: 3 queue_offset: 7 key: "k8" body_hash: 88 consumed: true }
+deliveries { time_ns: 31s consumer: "consumer-1" group: "cg" topic: "T" pulled_topic: "T"
+             broker: "broker-a" queue: 3 queue_offset: 7 key: "k9" body_hash: 99 consumed: true }
+faults { id: 1 kind: "POWER_CYCLE" target: "broker-a" processes: "broker-a" roles: "master"
+         groups: "broker-a" start_ns: 25s end_ns: 28s }
+)";
+  CheckResult r =
+      RunChecker("delivery", History(std::string(kConfig) + kDeliveryOk + kLostSendOk + twice));
+  EXPECT_VERDICT(r, Verdict::kFail);
+  EXPECT_EQ(r.metrics["sync_flush_locations_reused"], 1);
+  ASSERT_GE(r.violations.size(), 1u);
+  EXPECT_THAT(r.violations[0],
+              HasSubstr("SEND_OK key k8 (broker-a q3 @7, sent t=23.9s) was lost from the "
+                        "SYNC_FLUSH store: SEND_OK key k9 sent t=30.0s was stored at the same "
+                        "location"));
+  // Under ASYNC_FLUSH the same history is the known loss of an unflushed tail.
+  EXPECT_EQ(RunChecker("delivery", History(WithFlush(kConfig, "ASYNC_FLUSH") + kDeliveryOk +
+                                           kLostSendOk + twice))
+                .metrics["sync_flush_locations_reused"],
+            0);
+}
+
 TEST(DeliveryCheckerTest, FailsOnABodyHashMismatch) {
   std::string text = std::string(kConfig) + kDeliveryOk;
   text.replace(text.find("key: \"k1\" body_hash: 11"), 23, "key: \"k1\" body_hash: 12");

@@ -41,6 +41,16 @@ std::vector<const ProcessInfo*> FrontFirst(std::vector<const ProcessInfo*> v,
   return v;
 }
 
+// FaultInjected / FaultHealed (`name` is one of those literals).
+void TraceWindow(sim::World& world, const char* name, const std::string& kind,
+                 const std::string& target, uint64_t window) {
+  TraceEvent e(name);
+  e.Detail("Kind", kind);
+  e.Detail("Target", target);
+  e.Detail("Window", window);
+  world.Trace(std::move(e));
+}
+
 std::string Percent(double p) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%g%%", p * 100);
@@ -234,15 +244,9 @@ uint64_t FaultInjector::OpenWindow(FaultKind kind, std::string target,
   w->set_end_ns(instant ? start : -1);  // -1 while open
   w->set_scripted(scripted);
   w->set_detail(std::move(detail));
-  world_.Trace(TraceEvent("FaultInjected")
-                   .Detail("Kind", KindName(kind))
-                   .Detail("Target", target)
-                   .Detail("Window", wid));
+  TraceWindow(world_, "FaultInjected", KindName(kind), target, wid);
   if (instant) {
-    world_.Trace(TraceEvent("FaultHealed")
-                     .Detail("Kind", KindName(kind))
-                     .Detail("Target", target)
-                     .Detail("Window", wid));
+    TraceWindow(world_, "FaultHealed", KindName(kind), target, wid);
     return wid;
   }
   Open& o = open_[wid];
@@ -260,10 +264,7 @@ void FaultInjector::CloseWindow(uint64_t id) {
   if (o.undo) o.undo();
   history::FaultWindow& w = Record(id);
   w.set_end_ns(ToNanos(world_.now()));
-  world_.Trace(TraceEvent("FaultHealed")
-                   .Detail("Kind", w.kind())
-                   .Detail("Target", w.target())
-                   .Detail("Window", id));
+  TraceWindow(world_, "FaultHealed", w.kind(), w.target(), id);
   RestartFreed();
 }
 

@@ -846,7 +846,7 @@ TEST(RandomNemesisTest, TheSameSeedGivesTheSameFaults) {
 TEST(RandomNemesisTest, TheDefaultMixKillsAndPowerCyclesMastersInMostSeeds) {
   int killed = 0, powered = 0, both = 0, destroyed_master = 0, faults = 0;
   const int kSeeds = std::getenv("NEMESIS_SEEDS") ? std::atoi(std::getenv("NEMESIS_SEEDS")) : 20;
-  for (uint64_t seed = 1; seed <= kSeeds; ++seed) {
+  for (int seed = 1; seed <= kSeeds; ++seed) {
     auto h = RunNemesis(seed, EnabledNemesis());
     bool k = false, p = false;
     for (const auto& f : h.faults()) {

@@ -192,6 +192,7 @@ struct SeedOutcome {
   double simulated = 0;
   std::string failed_checks;  // "delivery,routes"
   std::string first_violation;
+  std::map<std::string, int> coverage;  // "KILL/master" -> fault windows
 };
 
 // Runs one seed in this (child) process and writes one line to fd.
@@ -210,10 +211,18 @@ void RunSeedChild(const rmqsim::scenario::Scenario& s, uint64_t seed, bool buggi
   for (char& ch : first) {
     if (ch == '\n' || ch == '\t') ch = ' ';
   }
+  std::map<std::string, int> coverage;
+  for (const auto& f : r.history.faults()) {
+    std::set<std::string> roles(f.roles().begin(), f.roles().end());
+    for (const auto& role : roles) ++coverage[f.kind() + "/" + role];
+  }
+  std::string cov;
+  for (const auto& [k, n] : coverage) cov += (cov.empty() ? "" : ",") + k + "=" + std::to_string(n);
   char buf[256];
   std::snprintf(buf, sizeof buf, "%d\t%016" PRIx64 "\t%.3f\t%.3f\t", r.ok() ? 1 : 0, r.digest,
                 WallSeconds(start), static_cast<double>(r.simulated.count()) / 1e9);
-  std::string line = buf + (failed.empty() ? "-" : failed) + "\t" + (first.empty() ? "-" : first) + "\n";
+  std::string line = buf + (failed.empty() ? "-" : failed) + "\t" + (cov.empty() ? "-" : cov) +
+                     "\t" + (first.empty() ? "-" : first) + "\n";
   size_t off = 0;
   while (off < line.size()) {
     ssize_t n = write(fd, line.data() + off, line.size() - off);
@@ -341,6 +350,21 @@ int SweepCommand(const SweepFlags& f) {
         out.wall = wall;
         out.simulated = sim;
         out.failed_checks = failed_checks[0] == '-' ? "" : failed_checks;
+        // The coverage field: the 6th, between the failed checks and the first violation.
+        size_t pos = 0;
+        for (int field = 0; field < 5 && pos != std::string::npos; ++field) {
+          pos = it->out.find('\t', pos);
+          if (pos != std::string::npos) ++pos;
+        }
+        if (pos != std::string::npos) {
+          std::string cov = it->out.substr(pos, it->out.find('\t', pos) - pos);
+          std::stringstream items(cov == "-" ? "" : cov);
+          std::string item;
+          while (std::getline(items, item, ',')) {
+            auto eq = item.find('=');
+            if (eq != std::string::npos) out.coverage[item.substr(0, eq)] += std::stoi(item.substr(eq + 1));
+          }
+        }
         auto tab = it->out.find_last_of('\t');
         out.first_violation = it->out.substr(tab + 1);
         while (!out.first_violation.empty() && out.first_violation.back() == '\n') {
@@ -383,6 +407,30 @@ int SweepCommand(const SweepFlags& f) {
               f.shard.c_str(), outcomes.size(), elapsed,
               elapsed > 0 ? static_cast<double>(outcomes.size()) * 60 / elapsed : 0.0, f.jobs,
               elapsed > 0 ? sim_total / elapsed / std::max(1, f.jobs) : 0.0);
+  // Fault coverage: which kinds hit which roles, in how many runs.
+  std::map<std::string, std::pair<int, int>> coverage;  // kind/role -> (runs, windows)
+  for (const auto& o : outcomes) {
+    for (const auto& [k, n] : o.coverage) {
+      ++coverage[k].first;
+      coverage[k].second += n;
+    }
+  }
+  if (!coverage.empty()) {
+    std::printf("  fault coverage (kind/role: runs that hit it, fault windows):\n");
+    std::string line;
+    int col = 0;
+    for (const auto& [k, rn] : coverage) {
+      char cell[96];
+      std::snprintf(cell, sizeof cell, "%s %d/%d", k.c_str(), rn.first, rn.second);
+      line += std::string(col == 0 ? "    " : "   ") + cell;
+      if (++col == 3) {
+        std::printf("%s\n", line.c_str());
+        line.clear();
+        col = 0;
+      }
+    }
+    if (!line.empty()) std::printf("%s\n", line.c_str());
+  }
   if (f.check_determinism) {
     std::printf("  determinism    each seed run twice: %zu of %zu digests differ\n", nondet,
                 outcomes.size());
@@ -521,8 +569,19 @@ int RunDemoCommand(rmqsim::scenarios::DemoOptions o, const std::string& chaos,
   return r.ok() ? kExitOk : kExitViolation;
 }
 
+// A seed is a non-negative integer (CLI11 would wrap "-1" to 2^64 - 1).
+const CLI::Validator kSeedValidator(
+    [](const std::string& v) {
+      if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) {
+        return std::string("a seed is a non-negative integer, got \"") + v + "\"";
+      }
+      return std::string();
+    },
+    "SEED");
+
 void AddRunFlags(CLI::App* c, RunFlags& f) {
-  c->add_option("--seed", f.seed, "World seed (the same seed gives the same run)");
+  c->add_option("--seed", f.seed, "World seed (the same seed gives the same run)")
+      ->check(kSeedValidator);
   c->add_option("--set", f.sets, "Override a scenario field: path=value (repeatable), e.g. "
                                  "phases.chaos=10m, topology.broker_groups[0].flush=ASYNC_FLUSH");
   c->add_flag("--buggify", f.buggify, "Enable BUGGIFY sites");
@@ -571,7 +630,9 @@ int main(int argc, char** argv) {
   auto* sh = app.add_subcommand(
       "shrink", "Shrink a failing seed's fault plan to a minimal scripted timeline");
   sh->add_option("file", shrink_file, "Scenario file")->required();
-  sh->add_option("--seed", shrink_seed, "The failing seed")->required();
+  sh->add_option("--seed", shrink_seed, "The failing seed")
+      ->required()
+      ->check(kSeedValidator);
   sh->add_option("--set", shrink_sets, "Override a scenario field (repeatable)");
   sh->add_flag("--buggify", shrink_buggify, "Enable BUGGIFY sites");
 
@@ -584,7 +645,8 @@ int main(int argc, char** argv) {
   bool no_faults = false, digest_only = false;
   auto* d = app.add_subcommand(
       "demo", "Run the simulated world under a random nemesis with the durable echo workload");
-  d->add_option("--seed", demo.seed, "World seed (the same seed gives the same run)");
+  d->add_option("--seed", demo.seed, "World seed (the same seed gives the same run)")
+      ->check(kSeedValidator);
   d->add_option("--chaos", chaos, "Length of the fault phase (e.g. 10m, 1h)");
   d->add_option("--quiet", quiet, "Length of the healed phase that checks liveness");
   d->add_option("--clients", demo.clients, "Number of client machines")->check(CLI::Range(1, 64));

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# The rmqsim CLI end to end: exit statuses (0 pass, 1 violation, 2 bad input), a scenario that
+# must fail, coverage that must fail, sweep's JUnit and replay lines, shrink's output reproducing
+# the failure, replay's trace files, list. Usage: cli_test.sh <rmqsim> <source-dir>
+set -uo pipefail
+rmqsim=${1:?usage: cli_test.sh <rmqsim> <source-dir>}
+src=${2:?usage: cli_test.sh <rmqsim> <source-dir>}
+work=$(mktemp -d /tmp/rmqsim-cli-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+passed=0
+failed=0
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+# expect <name> <exit-status> <regex-or-empty> <command...>: the status and the output both.
+expect() {
+  local name=$1 want=$2 pattern=$3
+  shift 3
+  local out rc
+  out=$("$@" 2>&1)
+  rc=$?
+  if [[ $rc -ne $want ]]; then
+    bad "$name: exit status $rc, expected $want"
+    echo "$out" | tail -20 | sed 's/^/      /'
+    return
+  fi
+  if [[ -n $pattern ]] && ! grep -qE -- "$pattern" <<<"$out"; then
+    bad "$name: output does not match /$pattern/"
+    echo "$out" | tail -20 | sed 's/^/      /'
+    return
+  fi
+  ok "$name"
+}
+data=$src/tests/scenarios/testdata
+lib=$src/scenarios/library
+
+# Bad input: exit 2 with file:line:column: field.
+printf 'workload {\n  producers { rate: -3 }\n}\n' >"$work/bad.textproto"
+expect "bad field value names file:line:column and field" 2 \
+  "bad.textproto:2:[0-9]+: workload.producers\[0\].rate: must be" "$rmqsim" run "$work/bad.textproto"
+printf 'phases { chaoss: "1m" }\n' >"$work/typo.textproto"
+expect "unknown field names file:line:column" 2 'typo.textproto:1:[0-9]+: .*no field named "chaoss"' \
+  "$rmqsim" run "$work/typo.textproto"
+printf 'faults { timeline { at: "5s" kind: KILL target { group: "broker-z" } } }\n' >"$work/target.textproto"
+expect "a target that matches nothing" 2 'target.textproto:1:[0-9]+: faults.timeline\[0\]' \
+  "$rmqsim" run "$work/target.textproto"
+expect "missing file" 2 "cannot open" "$rmqsim" run "$work/nope.textproto"
+expect "bad --set path" 2 'no field "nope"' "$rmqsim" run "$lib/chaos.textproto" --set phases.nope=1
+expect "bad flag value" 2 "" "$rmqsim" run "$lib/chaos.textproto" --seed x
+expect "a negative seed is refused" 2 "" "$rmqsim" run "$lib/chaos.textproto" --seed -1
+expect "bad seed list" 2 "not a seed list" "$rmqsim" sweep "$lib/chaos.textproto" --seeds 5..1
+expect "bad shard" 2 "not K/N" "$rmqsim" sweep "$lib/chaos.textproto" --shard 3/2
+
+# A run that must fail: exit 1, the failing checker, the replay line.
+expect "broken promise fails delivery with a replay line" 1 \
+  "check delivery  FAIL: .*SEND_OK lost" "$rmqsim" run "$data/broken_promise.textproto" --seed 1
+expect "the replay line is complete" 1 \
+  "replay +rmqsim run .*broken_promise.textproto --seed 1 --set phases.quiet=40s" \
+  "$rmqsim" run "$data/broken_promise.textproto" --seed 1 --set phases.quiet=40s
+expect "an unmet requirement fails coverage" 1 "check coverage  FAIL" \
+  "$rmqsim" run "$data/unmet_requirement.textproto"
+expect "the same scenario passes without the requirement" 0 "result +OK" \
+  "$rmqsim" run "$data/unmet_requirement.textproto" --set checks.require[0].kind=KILL \
+  --set checks.require[0].role=SLAVE
+
+# Sweep: exit 1 on a failure, a table with replay lines, JUnit with the failure.
+expect "sweep reports failures with replay lines" 1 \
+  "replay: rmqsim run .*broken_promise.textproto --seed 2" \
+  "$rmqsim" sweep "$data/broken_promise.textproto" --seeds 1..2 --jobs 2 --junit "$work/junit.xml"
+if grep -q '<failure message=' "$work/junit.xml" && grep -q 'tests="2" failures="2"' "$work/junit.xml"; then
+  ok "JUnit XML counts the failures"
+else
+  bad "JUnit XML counts the failures"; cat "$work/junit.xml"
+fi
+expect "sweep shards split the runs" 0 "1 runs in" \
+  "$rmqsim" sweep "$data/unmet_requirement.textproto" --seeds 1..2 --shard 2/2 \
+  --set checks.require[0].kind=KILL --set checks.require[0].role=SLAVE
+expect "sweep checks determinism" 0 "0 of 1 digests differ" \
+  "$rmqsim" sweep "$data/unmet_requirement.textproto" --seeds 3 --check-determinism \
+  --set checks.require[0].kind=KILL --set checks.require[0].role=SLAVE
+
+# Shrink: a scenario file that still fails the same checker.
+"$rmqsim" shrink "$data/broken_promise.textproto" --seed 1 >"$work/shrunk.textproto" 2>"$work/shrink.log"
+rc=$?
+if [[ $rc -eq 1 ]] && grep -q "checker delivery still fails" "$work/shrunk.textproto"; then
+  ok "shrink prints a minimal scenario"
+else
+  bad "shrink prints a minimal scenario (exit $rc)"; cat "$work/shrink.log"
+fi
+expect "the shrunk scenario reproduces the failure" 1 "check delivery  FAIL" \
+  "$rmqsim" run "$work/shrunk.textproto" --seed 1
+expect "shrink on a passing seed says so" 0 "nothing to shrink" \
+  "$rmqsim" shrink "$data/unmet_requirement.textproto" --seed 1 \
+  --set checks.require[0].kind=KILL --set checks.require[0].role=SLAVE
+
+# Replay: trace files.
+expect "replay writes traces and the history" 0 "result +OK" \
+  "$rmqsim" replay "$data/unmet_requirement.textproto" --seed 1 \
+  --set checks.require[0].kind=KILL --set checks.require[0].role=SLAVE \
+  --trace "$work/trace.json" --text-trace "$work/trace.txt" --filter FaultInjected \
+  --history "$work/history.jsonl"
+if /usr/bin/python3 - "$work" <<'PY'
+import json, sys
+w = sys.argv[1]
+t = json.load(open(w + "/trace.json"))
+names = {e.get("args", {}).get("name") for e in t["traceEvents"] if e.get("ph") == "M"}
+assert "broker-a-s1" in names, names
+assert any(e.get("ph") == "X" and e["name"] == "KILL" for e in t["traceEvents"])
+assert any(e.get("ph") == "i" and e["name"].startswith("send") for e in t["traceEvents"])
+lines = open(w + "/trace.txt").read().splitlines()
+assert lines and all("FaultInjected" in l for l in lines), lines[:3]
+recs = [json.loads(l) for l in open(w + "/history.jsonl")]
+assert "config" in recs[0] and any("send" in r for r in recs) and any("fault" in r for r in recs)
+PY
+then ok "trace JSON, filtered text trace and JSON-lines history are well formed"
+else bad "trace JSON, filtered text trace and JSON-lines history are well formed"; fi
+
+expect "list shows the library" 0 "chaos.textproto" "$rmqsim" list "$lib"
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

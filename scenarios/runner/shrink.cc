@@ -22,9 +22,12 @@ std::vector<scenario::ScriptedFault> ToTimeline(const history::History& h) {
     sf.set_kind(kind);
     sf.set_at(Ms(f.start_ns() - h.config().chaos_start_ns()));
     sf.mutable_target()->set_name(f.processes(0));
-    if (!f.peers().empty()) sf.mutable_peer()->set_name(f.peers(0));
+    // DROP_REGISTRATIONS to every name server lists them all as peers: no peer replays that.
+    const bool all_peers = kind == scenario::DROP_REGISTRATIONS && f.peers_size() > 1;
+    if (!f.peers().empty() && !all_peers) sf.mutable_peer()->set_name(f.peers(0));
     sf.set_duration(Ms(std::max<int64_t>(f.end_ns() - f.start_ns(), 1'000'000)));
-    sf.set_suppress(f.detail().find("suppress") != std::string::npos);
+    sf.set_suppress(kind == scenario::DROP_REGISTRATIONS &&
+                    f.detail().find("suppress") != std::string::npos);
     out.push_back(std::move(sf));
   }
   return out;

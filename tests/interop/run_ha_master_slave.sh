@@ -14,31 +14,28 @@
 # master stops gracefully (SIGTERM, it unregisters), the route lists only the slave, a send is
 # refused, and rmq-admin consumeMessage reads every message from the slave.
 #
-# Usage: run_ha_master_slave.sh <build-dir>     (CTest runs it; needs python3 for free ports)
-# Every wait is bounded; a hang fails the test. COUNT overrides the messages of broker-ha (200).
+# Usage: run_ha_master_slave.sh <build-dir>     (CTest runs it; needs /usr/bin/python3)
+# Every wait polls until its condition holds and is bounded by INTEROP_DEADLINE (120 s, see
+# lib.sh); a hang fails the test. COUNT overrides the messages of broker-ha (200).
 set -euo pipefail
 build=$(cd "${1:?usage: run_ha_master_slave.sh <build-dir>}" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
 bin="$build/system/node"
+interop_tag=ha
+interop_server_cap=360  # above the CTest TIMEOUT of interop_ha_master_slave (300)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
 work=$(mktemp -d /tmp/rmqsim-ha-XXXXXX)
 count_a="${COUNT:-200}"
 count_b=50
 start_time=$SECONDS
-declare -A pids=()  # name -> pid of the servers still running
 
-say() { echo "ha: $*"; }
-fail() {
-  echo "ha: FAIL: $*" >&2
-  exit 1
-}
+say() { interop_say "$@"; }
+fail() { interop_fail "$@"; }
 
 cleanup() {
   local rc=$?
-  for name in "${!pids[@]}"; do kill -TERM "${pids[$name]}" 2>/dev/null || true; done
-  for name in "${!pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "${pids[$name]}" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "${pids[$name]}" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
+  stop_all_servers
   if [ "$rc" -ne 0 ]; then
     for log in "$work"/*.log "$work"/*.out; do
       [ -f "$log" ] || continue
@@ -52,119 +49,91 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# n distinct free loopback ports (all bound at once, so no two are equal).
-free_ports() {
-  /usr/bin/python3 - "$1" <<'PY'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-PY
-}
-wait_port() {  # wait_port <port>: until something listens (10 s)
-  for _ in $(seq 1 100); do
-    if /usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2)" \
-        2>/dev/null; then
-      return 0
-    fi
-    sleep 0.1
-  done
-  fail "nothing listens on port $1"
-}
-# wait_for <seconds> <what> <command...>: retries the command every 0.2 s until it succeeds.
-wait_for() {
-  local limit=$1 what=$2
-  shift 2
-  local deadline=$((SECONDS + limit))
-  until "$@"; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "timed out after ${limit}s waiting for $what"
-    sleep 0.2
-  done
-}
-admin() { timeout --kill-after=5 60 "$bin/rmq-admin" "$@"; }
-# Servers run under a hard cap too, so none outlives a test killed from outside (timeout passes
-# SIGTERM on and exits with the server's status). Not a function: $! must be timeout's pid. Their
-# stdout goes to the log as well, so no stray server holds CTest's output pipe open.
-server=(timeout --kill-after=5 300)
-# stop <name>: SIGTERM, wait for the process to exit (15 s) and check it exited 0.
-stop() {
-  local name=$1 p=${pids[$1]} rc=0
-  kill -TERM "$p"
-  for _ in $(seq 1 150); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$p" 2>/dev/null && fail "$name did not exit within 15 s of SIGTERM"
-  wait "$p" || rc=$?
-  unset "pids[$name]"
-  [ "$rc" -eq 0 ] || fail "$name exited with status $rc after SIGTERM"
-}
+# Servers (lib.sh start_server) run under a hard cap, so none outlives a test killed from
+# outside; their stdout goes to the log as well, so no stray server holds CTest's output pipe
+# open. rmq-admin runs under a cap above its own --timeout.
+admin() { timeout --kill-after=5 $((interop_deadline + 60)) "$bin/rmq-admin" "$@"; }
+# Waits (the slave's registration, HA connection and topic sync, ...) use this deadline.
+limit=$interop_deadline
 # Blocks in use by a commit-log directory, in KiB (segments are sparse files).
 commitlog_kib() { du -sk "$1/commitlog" 2>/dev/null | cut -f1 || echo 0; }
 
-read -r ns_port <<<"$(free_ports 1)"
-ns="127.0.0.1:$ns_port"
-"${server[@]}" "$bin/rmq-namesrv" --listen "$ns" >"$work/namesrv.log" 2>&1 &
-pids[namesrv]=$!
-wait_port "$ns_port"
+namesrv_conf() {  # namesrv_conf <port>
+  server_cmd=("$bin/rmq-namesrv" --listen "127.0.0.1:$1")
+}
+start_server namesrv "$work/namesrv.log" 1 namesrv_conf
+ns="127.0.0.1:${server_ports[0]}"
 
 # run_group <brokerName> <learn|explicit> <count>
 run_group() {
   local name=$1 mode=$2 count=$3
-  local m_port m_ha s_port s_ha
-  read -r m_port m_ha s_port s_ha <<<"$(free_ports 4)"
-  local master="127.0.0.1:$m_port" slave="127.0.0.1:$s_port"
+  local m_port m_ha s_port="" s_ha="" master slave
   local topic="HaTopic-$name" probe="HaProbe-$name" expected="$work/$name-expected"
   : >"$expected"
   local mlog="$work/$name-master.log" slog="$work/$name-slave.log"
-  say "$name: master $master (HA $m_ha), slave $slave (HA $s_ha), slave learns the master: $mode"
 
-  cat >"$work/$name-master.conf" <<CONF
+  # Broker configurations, written by start_server's callback for the ports it picked.
+  master_conf() {  # master_conf <listenPort> <haListenPort>
+    cat >"$work/$name-master.conf" <<CONF
 brokerClusterName=HaCluster
 brokerName=$name
 brokerId=0
 brokerIP1=127.0.0.1
-listenPort=$m_port
-haListenPort=$m_ha
+listenPort=$1
+haListenPort=$2
 namesrvAddr=$ns
 storePathRootDir=$work/$name-master-store
 flushDiskType=ASYNC_FLUSH
 brokerRole=SYNC_MASTER
 CONF
-  cat >"$work/$name-slave.conf" <<CONF
+    server_cmd=("$bin/rmq-broker" -c "$work/$name-master.conf" --trace)
+  }
+  slave_conf() {  # slave_conf <listenPort> <haListenPort>
+    cat >"$work/$name-slave.conf" <<CONF
 brokerClusterName=HaCluster
 brokerName=$name
 brokerId=1
 brokerIP1=127.0.0.1
-listenPort=$s_port
-haListenPort=$s_ha
+listenPort=$1
+haListenPort=$2
 namesrvAddr=$ns
 storePathRootDir=$work/$name-slave-store
 flushDiskType=ASYNC_FLUSH
 brokerRole=SLAVE
 CONF
-  if [ "$mode" = explicit ]; then echo "haMasterAddress=127.0.0.1:$m_ha" >>"$work/$name-slave.conf"; fi
+    if [ "$mode" = explicit ]; then
+      echo "haMasterAddress=127.0.0.1:$m_ha" >>"$work/$name-slave.conf"
+    fi
+    server_cmd=("$bin/rmq-broker" -c "$work/$name-slave.conf" --trace)
+    server_listen=("$1")  # a slave does not listen on its haListenPort
+  }
 
   # The master first, with its topics, so the slave's first sync (3 s after start) copies them.
-  "${server[@]}" "$bin/rmq-broker" -c "$work/$name-master.conf" --trace >"$mlog" 2>&1 &
-  pids[$name-master]=$!
-  wait_port "$m_port"
-  wait_port "$m_ha"
+  # Ready once it accepts connections on listenPort and haListenPort.
+  start_server "$name-master" "$mlog" 2 master_conf
+  m_port=${server_ports[0]} m_ha=${server_ports[1]}
+  master="127.0.0.1:$m_port"
   admin updateTopic -b "$master" -t "$topic" -r 4 -w 4 >/dev/null
   admin updateTopic -b "$master" -t "$probe" -r 1 -w 1 >/dev/null
   routed() { admin topicRoute -n "$ns" -t "$1" >/dev/null 2>&1; }
-  wait_for 10 "the route of $topic" routed "$topic"
+  wait_for "$limit" "the route of $topic" routed "$topic"
 
+  # A restart (explicit mode) keeps the slave's ports; only if one was taken meanwhile does
+  # start_server move it to new ones, and $slave follows.
   start_slave() {
-    "${server[@]}" "$bin/rmq-broker" -c "$work/$name-slave.conf" --trace >>"$slog" 2>&1 &
-    pids[$name-slave]=$!
-    wait_port "$s_port"
+    start_server "$name-slave" "$slog" 2 slave_conf ${s_port:+"$s_port" "$s_ha"}
+    if [ -n "$s_port" ] && [ "$s_port $s_ha" != "${server_ports[*]}" ]; then
+      say "$name: the slave restarted on new ports ${server_ports[*]} (its old ones were taken)"
+    fi
+    s_port=${server_ports[0]} s_ha=${server_ports[1]}
+    slave="127.0.0.1:$s_port"
   }
   start_slave
+  say "$name: master $master (HA $m_ha), slave $slave (HA $s_ha), slave learns the master: $mode"
 
   # The name server lists the slave under brokerId 1 next to the master's 0.
   clusterlist_has() { admin clusterList -n "$ns" 2>/dev/null | grep -qF "$1"; }
-  wait_for 10 "clusterList to list the slave" \
+  wait_for "$limit" "clusterList to list the slave" \
     clusterlist_has "\"$name\":{\"brokerAddrs\":{0:\"$master\",1:\"$slave\"}"
   admin topicRoute -n "$ns" -t "$topic" >"$work/$name-route-before.out"
   grep -qF "\"brokerAddrs\":{\"0\":\"$master\",\"1\":\"$slave\"},\"brokerName\":\"$name\"" \
@@ -173,7 +142,7 @@ CONF
 
   # Where the slave's HA client goes.
   has_line() { grep -sqF -- "$2" "$1"; }
-  wait_for 10 "the slave to connect to the master's HA port" \
+  wait_for "$limit" "the slave to connect to the master's HA port" \
     has_line "$slog" "HAConnectedToMaster Master=127.0.0.1:$m_ha "
   if [ "$mode" = learn ]; then
     has_line "$slog" "HAMasterAddressUpdated From= To=127.0.0.1:$m_ha" ||
@@ -191,7 +160,7 @@ CONF
       tail -n 1 "$work/$name-probe.out" | grep -q "^SendResult \[sendStatus=$1,"
   }
   wait_for_slave() {
-    wait_for 15 "a SEND_OK from the SYNC_MASTER (slave connected)" probe SEND_OK
+    wait_for "$limit" "a SEND_OK from the SYNC_MASTER (slave connected)" probe SEND_OK
     say "$name: slave connected ($(grep -c '^SendResult' "$work/$name-probe.out") probe send(s)" \
       "so far, $(grep -c 'sendStatus=SLAVE_NOT_AVAILABLE' "$work/$name-probe.out" || true)" \
       "SLAVE_NOT_AVAILABLE)"
@@ -217,7 +186,7 @@ CONF
   kib_before=$(commitlog_kib "$work/$name-slave-store")
   if [ "$mode" = explicit ]; then
     send_part 1 $((count / 2))
-    stop "$name-slave"
+    stop_server "$name-slave"
     probe SLAVE_NOT_AVAILABLE ||
       fail "$name: with its slave stopped the SYNC_MASTER did not answer SLAVE_NOT_AVAILABLE"
     say "$name: slave stopped, the SYNC_MASTER answers SLAVE_NOT_AVAILABLE"
@@ -241,10 +210,10 @@ CONF
   say "$name: slave commit log $kib_before KiB -> $kib_after KiB, holds all $count bodies"
 
   # SlaveSynchronize copies the topic config (else the slave refuses pulls of an unknown topic).
-  wait_for 20 "the slave to copy $topic from the master" \
+  wait_for "$limit" "the slave to copy $topic from the master" \
     has_line "$work/$name-slave-store/config/topics.json" "\"$topic\""
 
-  stop "$name-master"
+  stop_server "$name-master"
   say "$name: master stopped (SIGTERM, exit 0)"
   admin topicRoute -n "$ns" -t "$topic" >"$work/$name-route-after.out"
   grep -qF "\"brokerAddrs\":{\"1\":\"$slave\"},\"brokerName\":\"$name\"" \
@@ -256,8 +225,9 @@ CONF
     fail "$name: a send succeeded with only the slave up"
   fi
 
-  admin consumeMessage -n "$ns" -t "$topic" -g "ha_check_$name" -c "$count" --timeout 30s \
-    >"$work/$name-consume.out" || fail "$name: consumeMessage did not get $count messages in 30 s"
+  admin consumeMessage -n "$ns" -t "$topic" -g "ha_check_$name" -c "$count" --timeout "${limit}s" \
+    >"$work/$name-consume.out" ||
+    fail "$name: consumeMessage did not get $count messages in $limit s"
   local got distinct
   got=$(grep -c "^MessageExt .*, body=ha-$name-[0-9]* #[0-9]*\]$" "$work/$name-consume.out" || true)
   distinct=$(sed -n "s/^MessageExt .*, body=\(ha-$name-[0-9]* #[0-9]*\)\]$/\1/p" \
@@ -267,10 +237,10 @@ CONF
   [ "$(grep -c '^MessageExt' "$work/$name-consume.out")" -eq "$got" ] ||
     fail "$name: the consumer read messages that were not sent"
   say "$name: consumed all $count messages from the slave ($got deliveries)"
-  stop "$name-slave"
+  stop_server "$name-slave"
 }
 
 run_group broker-ha learn "$count_a"
 run_group broker-hb explicit "$count_b"
-stop namesrv
+stop_server namesrv
 say "OK in $((SECONDS - start_time)) s"

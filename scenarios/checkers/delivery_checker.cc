@@ -35,6 +35,9 @@ enum class FaultTiming : uint8_t {
   // of the scope had read the copy's queue at or past the copy's queue offset (from the master
   // before the power loss, or from its slave during the outage): the offset was handed out twice.
   kAfterReadPastOffset,
+  // The fault started before the send was invoked, and a slave of the group ended diverged from
+  // its master (flagged, or its log differs while the offsets line up).
+  kBeforeSendWithDivergedSlave,
 };
 
 // One way a SEND_OK copy may be lost without a bug: a fault of one of `kinds` hit the master of
@@ -60,7 +63,28 @@ constexpr LossRule kLossRules[] = {
      "a consumer had read this queue past the copy's offset before it was sent, the master had "
      "lost power in between, and "
      "the offset was reused after the recovery (4.x dispatches before the flush)", false},
+    {"read_from_diverged_slave", kPowerLossKinds, FlushIs::kAny,
+     FaultTiming::kBeforeSendWithDivergedSlave,
+     "the master had lost a tail its slave had, so the slave diverged (4.x): the slave's consume "
+     "queue no longer matches the master's queue offsets, and consumers that read from it while "
+     "the master was away committed offsets past this one",
+     false},
 };
+
+// Whether a slave of `group` diverged from its master: flagged at the end or in a sample, or its
+// log differs from the master's while both are up.
+bool SlaveDiverged(const history::History& h, std::string_view group) {
+  for (const history::ReplicaState& r : h.replicas()) {
+    if (r.group() == group && (r.diverged() || (r.slave_up() && r.master_up() &&
+                                                r.first_difference() != -1))) {
+      return true;
+    }
+  }
+  for (const history::BrokerSample& b : h.brokers()) {
+    if (b.group() == group && b.diverged()) return true;
+  }
+  return false;
+}
 
 bool KindIn(std::string_view kind, std::span<const std::string_view> kinds) {
   for (std::string_view k : kinds) {
@@ -168,6 +192,9 @@ std::optional<Explanation> Explain(const history::History& h, const ClusterView&
           break;
         case FaultTiming::kAfterReadPastOffset:
           timed = f.start_ns() <= s.invoke_ns() && index.ReadPast(s, s.invoke_ns());
+          break;
+        case FaultTiming::kBeforeSendWithDivergedSlave:
+          timed = f.start_ns() <= s.invoke_ns() && SlaveDiverged(h, s.broker());
           break;
       }
       if (timed) return Explanation{&rule, &f};

@@ -343,6 +343,30 @@ faults { id: 1 kind: "POWER_CYCLE" target: "broker-a" processes: "broker-a" role
                  Verdict::kFail);
 }
 
+TEST(DeliveryCheckerTest, ASkipAfterADivergedSlaveIsExplainedOnlyWithTheDivergence) {
+  // broker-a lost power at 25 s (before k9 was sent) and its slave ended differing from it: a
+  // consumer that read the slave's misaligned consume queue may have skipped k9.
+  const std::string power = R"(
+faults { id: 1 kind: "POWER_CYCLE" target: "broker-a" processes: "broker-a" roles: "master"
+         groups: "broker-a" start_ns: 25s end_ns: 28s }
+)";
+  const std::string differs = R"(
+replicas { group: "broker-a" slave: "broker-a-s1" connected: true master_max_offset: 4096
+           slave_max_offset: 4096 first_difference: 100 slave_up: true master_up: true }
+)";
+  const std::string base = std::string(kConfig) + kDeliveryOk + kLostSendOk + power;
+  CheckResult r = RunChecker("delivery", History(base + differs),
+                             Settings("delivery { durability: PROMISED }"));
+  EXPECT_VERDICT(r, Verdict::kPass);
+  EXPECT_EQ(r.metrics["explained.read_from_diverged_slave"], 1);
+  // The same power loss with a slave in sync explains nothing.
+  EXPECT_VERDICT(RunChecker("delivery", History(base + R"(
+replicas { group: "broker-a" slave: "broker-a-s1" connected: true master_max_offset: 4096
+           slave_max_offset: 4096 first_difference: -1 slave_up: true master_up: true }
+)")),
+                 Verdict::kFail);
+}
+
 TEST(DeliveryCheckerTest, FailsWhenASyncFlushLocationIsAcknowledgedTwice) {
   // k8 was SEND_OK at broker-a q3 @7 under SYNC_FLUSH and consumed; a power loss later, k9 was
   // SEND_OK at the same location: the acknowledged k8 was lost from the store.

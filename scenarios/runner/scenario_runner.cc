@@ -44,6 +44,23 @@ ClientSettings BaseClientSettings(const scenario::Scenario& s,
 
 // ------------------------------------------------------------------------------ workloads
 
+// Adds a client process (on its machine, with the cluster's name servers and a client id that
+// survives restarts) and records it in the cluster map.
+template <typename App, typename Spec>
+sim::ProcessId AddClient(RunContext& ctx, Spec spec, faults::Role role, const std::string& group) {
+  sim::MachineId m = ctx.machine_for(spec.name);
+  spec.settings.client.namesrv_addr = ctx.namesrv_list;
+  spec.settings.client.client_ip = ctx.world.machine_ip(m);
+  spec.settings.client.instance_name = spec.name;
+  HistoryRecorder* rec = &ctx.recorder;
+  const std::string name = spec.name;
+  auto pid = *ctx.world.AddProcess(m, name, [spec = std::move(spec), rec](Runtime& rt) {
+    return std::make_unique<App>(rt, spec, rec);
+  });
+  ctx.map.processes.push_back({name, pid, m, role, group, -1, {}});
+  return pid;
+}
+
 class ProducersWorkload final : public Workload {
  public:
   std::string name() const override { return "producers"; }
@@ -63,16 +80,7 @@ class ProducersWorkload final : public Workload {
         spec.max_in_flight = p.max_in_flight();
         spec.settings = BaseClientSettings(ctx.scenario, p.conf(), ClientRole::kProducer);
         spec.settings.producer.producer_group = p.group();
-        sim::MachineId m = ctx.machine_for(spec.name);
-        spec.settings.client.namesrv_addr = ctx.namesrv_list;
-        spec.settings.client.client_ip = ctx.world.machine_ip(m);
-        spec.settings.client.instance_name = spec.name;
-        HistoryRecorder* rec = &ctx.recorder;
-        auto pid = *ctx.world.AddProcess(m, spec.name, [spec, rec](Runtime& rt) {
-          return std::make_unique<ProducerApp>(rt, spec, rec);
-        });
-        ctx.map.processes.push_back({spec.name, pid, m, faults::Role::kProducer, "", -1, {}});
-        pids_.push_back(pid);
+        pids_.push_back(AddClient<ProducerApp>(ctx, std::move(spec), faults::Role::kProducer, ""));
       }
     }
   }
@@ -113,16 +121,8 @@ class PushConsumersWorkload final : public Workload {
           cc.consume_from_where = common::ConsumeFromWhere::kConsumeFromFirstOffset;
         }
         cc.max_reconsume_times = g.max_reconsume_times();
-        sim::MachineId m = ctx.machine_for(spec.name);
-        spec.settings.client.namesrv_addr = ctx.namesrv_list;
-        spec.settings.client.client_ip = ctx.world.machine_ip(m);
-        spec.settings.client.instance_name = spec.name;
-        HistoryRecorder* rec = &ctx.recorder;
-        auto pid = *ctx.world.AddProcess(m, spec.name, [spec, rec](Runtime& rt) {
-          return std::make_unique<PushConsumerApp>(rt, spec, rec);
-        });
-        ctx.map.processes.push_back({spec.name, pid, m, faults::Role::kConsumer, g.group(), -1, {}});
-        pids_.push_back(pid);
+        pids_.push_back(
+            AddClient<PushConsumerApp>(ctx, std::move(spec), faults::Role::kConsumer, g.group()));
       }
     }
   }
@@ -212,22 +212,6 @@ broker::Broker* BrokerOf(sim::World& w, sim::ProcessId pid) {
   return w.IsRunning(pid) ? w.service_as<broker::Broker>(pid) : nullptr;
 }
 
-// The commit log's bytes in [from, to), segment by segment.
-StatusOr<common::Bytes> ReadCommitLog(store::DefaultMessageStore& s, int64_t from, int64_t to) {
-  common::Bytes out;
-  for (const auto& mf : s.commit_log().mapped_file_queue().files()) {
-    const int64_t b = std::max(from, mf->from());
-    const int64_t e = std::min(to, mf->from() + mf->wrote_position());
-    if (b >= e) continue;
-    common::Bytes buf(static_cast<size_t>(e - b));
-    auto n = mf->Read(b - mf->from(), buf);
-    if (!n.ok()) return n.status();
-    buf.resize(*n);
-    out.insert(out.end(), buf.begin(), buf.end());
-  }
-  return out;
-}
-
 void SampleBrokers(sim::World& w, const faults::ClusterMap& map, const Cluster& c,
                    history::History* h) {
   for (sim::ProcessId pid : c.brokers) {
@@ -273,8 +257,8 @@ void RecordEndState(sim::World& w, const faults::ClusterMap& map, const scenario
       r->set_slave_max_offset(smax);
       const int64_t from = std::max(mb->store().GetMinPhyOffset(), sb->store().GetMinPhyOffset());
       const int64_t to = std::min(mmax, smax);
-      auto mbytes = ReadCommitLog(mb->store(), from, to);
-      auto sbytes = ReadCommitLog(sb->store(), from, to);
+      auto mbytes = mb->store().commit_log().ReadBytes(from, to);
+      auto sbytes = sb->store().commit_log().ReadBytes(from, to);
       if (!mbytes.ok() || !sbytes.ok()) {
         r->set_first_difference(from);
       } else {

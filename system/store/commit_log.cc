@@ -793,4 +793,19 @@ StatusOr<int> CommitLog::DeleteExpiredFile(Duration expired, int64_t now_ms,
   return static_cast<int>(count);
 }
 
+StatusOr<common::Bytes> CommitLog::ReadBytes(int64_t from, int64_t to) const {
+  common::Bytes out;
+  for (const auto& mf : queue_.files()) {
+    const int64_t b = std::max(from, mf->from());
+    const int64_t e = std::min(to, mf->from() + mf->wrote_position());
+    if (b >= e) continue;
+    common::Bytes buf(static_cast<size_t>(e - b));
+    auto n = mf->Read(b - mf->from(), buf);
+    if (!n.ok()) return n.status();
+    buf.resize(*n);
+    out.insert(out.end(), buf.begin(), buf.end());
+  }
+  return out;
+}
+
 }  // namespace rmqsim::store

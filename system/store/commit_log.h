@@ -138,6 +138,10 @@ class CommitLog {
   int64_t GetMaxOffset() const { return queue_.GetMaxOffset(); }
   int64_t RollNextFile(int64_t offset) const;
   int64_t flushed_where() const { return queue_.flushed_where(); }
+  // The log's physical bytes in [from, to), segment by segment (a full segment's blank tail is
+  // not physical, so it is not part of what a slave receives either). Inspection: tests and the
+  // scenarios' replica comparison.
+  StatusOr<common::Bytes> ReadBytes(int64_t from, int64_t to) const;
   MappedFileQueue& mapped_file_queue() { return queue_; }
   const MappedFileQueue& mapped_file_queue() const { return queue_; }
 

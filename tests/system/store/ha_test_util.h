@@ -40,21 +40,9 @@ class HaNode final : public Service {
   std::shared_ptr<Shared> shared_;
 };
 
-// The commit log's bytes in [from, to), segment by segment (a full segment's blank tail is not
-// physical, so it is not part of the bytes a slave receives either).
+// The commit log's bytes in [from, to) (CommitLog::ReadBytes).
 inline StatusOr<common::Bytes> ReadCommitLog(DefaultMessageStore& s, int64_t from, int64_t to) {
-  common::Bytes out;
-  for (const auto& mf : s.commit_log().mapped_file_queue().files()) {
-    const int64_t b = std::max(from, mf->from());
-    const int64_t e = std::min(to, mf->from() + mf->wrote_position());
-    if (b >= e) continue;
-    common::Bytes buf(static_cast<size_t>(e - b));
-    auto n = mf->Read(b - mf->from(), buf);
-    if (!n.ok()) return n.status();
-    buf.resize(*n);
-    out.insert(out.end(), buf.begin(), buf.end());
-  }
-  return out;
+  return s.commit_log().ReadBytes(from, to);
 }
 
 }  // namespace rmqsim::store::testing

@@ -230,8 +230,12 @@ void CheckSemantics(const Scenario& s, Validator& v) {
     if (cg.max_reconsume_times() < 0 || cg.max_reconsume_times() > 64) {
       v.Error(p + ".max_reconsume_times", "must be 0..64");
     }
-    if (cg.kind() == scenario::PULL) {
-      v.Error(p + ".kind", "PULL consumer workloads are not available yet (use PUSH)");
+    if (cg.kind() == scenario::PULL && cg.model() == scenario::BROADCASTING) {
+      v.Error(p + ".model", "PULL consumers here are clustering only");
+    }
+    if (cg.kind() == scenario::PULL && (cg.failure_rate() > 0 || cg.slow_rate() > 0)) {
+      v.Error(p + ".failure_rate", "PULL consumers have no retry path: failures and slowness "
+                                   "are for PUSH consumers");
     }
     CheckClientConf(v, p + ".conf", cg.conf(), ClientRole::kConsumer);
   }

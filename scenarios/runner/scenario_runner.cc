@@ -97,9 +97,9 @@ class ProducersWorkload final : public Workload {
   std::vector<sim::ProcessId> pids_;
 };
 
-class PushConsumersWorkload final : public Workload {
+class ConsumersWorkload final : public Workload {
  public:
-  std::string name() const override { return "push-consumers"; }
+  std::string name() const override { return "consumers"; }
   void Setup(RunContext& ctx) override {
     for (const auto& g : ctx.scenario.workload().consumer_groups()) {
       for (int i = 1; i <= g.consumers(); ++i) {
@@ -121,8 +121,13 @@ class PushConsumersWorkload final : public Workload {
           cc.consume_from_where = common::ConsumeFromWhere::kConsumeFromFirstOffset;
         }
         cc.max_reconsume_times = g.max_reconsume_times();
-        pids_.push_back(
-            AddClient<PushConsumerApp>(ctx, std::move(spec), faults::Role::kConsumer, g.group()));
+        spec.index = i - 1;
+        spec.count = g.consumers();
+        pids_.push_back(g.kind() == scenario::PULL
+                            ? AddClient<PullConsumerApp>(ctx, std::move(spec),
+                                                         faults::Role::kConsumer, g.group())
+                            : AddClient<PushConsumerApp>(ctx, std::move(spec),
+                                                         faults::Role::kConsumer, g.group()));
       }
     }
   }
@@ -348,13 +353,13 @@ bool Converged(sim::World& w, const faults::ClusterMap& map, const scenario::Sce
 
 }  // namespace
 
-std::vector<std::string> WorkloadNames() { return {"producers", "push-consumers"}; }
+std::vector<std::string> WorkloadNames() { return {"producers", "consumers (push or pull)"}; }
 
 std::vector<std::unique_ptr<Workload>> MakeWorkloads(const scenario::Scenario& s) {
   std::vector<std::unique_ptr<Workload>> out;
   if (s.workload().producers_size() > 0) out.push_back(std::make_unique<ProducersWorkload>());
   if (s.workload().consumer_groups_size() > 0) {
-    out.push_back(std::make_unique<PushConsumersWorkload>());
+    out.push_back(std::make_unique<ConsumersWorkload>());
   }
   return out;
 }
@@ -607,6 +612,7 @@ std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
   for (const auto& g : sc.workload().consumer_groups()) {
     cgs += (cgs.empty() ? "" : ", ") + g.group() + " (" + std::to_string(g.consumers()) + " " +
            (g.model() == scenario::BROADCASTING ? "broadcasting" : "clustering") +
+           (g.kind() == scenario::PULL ? " pull" : "") +
            (g.subscription() == "*" ? "" : ", " + g.subscription()) +
            (g.failure_rate() > 0 ? ", failing" : "") + ")";
   }

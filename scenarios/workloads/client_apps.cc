@@ -1,6 +1,7 @@
 #include "scenarios/workloads/client_apps.h"
 
 #include <algorithm>
+#include <set>
 
 #include "system/common/byte_buffer.h"
 
@@ -150,6 +151,69 @@ Task<void> PushConsumerApp::StopTask(std::function<void()> done) {
   if (consumer_) co_await consumer_->Shutdown();
   co_await instance_.Shutdown();
   rt_.executor().Post(std::move(done));
+}
+
+// ------------------------------------------------------------------------------ pull consumer
+
+PullConsumerApp::PullConsumerApp(Runtime& rt, ConsumerSpec spec, HistoryRecorder* recorder)
+    : rt_(rt), spec_(std::move(spec)), instance_(rt, spec_.settings.client), recorder_(recorder) {}
+
+Status PullConsumerApp::Start() {
+  consumer_ = std::make_unique<client::DefaultMQPullConsumer>(
+      instance_, client::PullConsumerConfig{.consumer_group = spec_.group});
+  RMQ_RETURN_IF_ERROR(consumer_->Start());
+  scope_.Spawn(Run());
+  return Status::Ok();
+}
+
+void PullConsumerApp::Stop(std::function<void()> done) {
+  stopping_ = true;
+  scope_.Spawn(StopTask(std::move(done)));
+}
+
+Task<void> PullConsumerApp::StopTask(std::function<void()> done) {
+  if (consumer_) co_await consumer_->Shutdown();
+  co_await instance_.Shutdown();
+  rt_.executor().Post(std::move(done));
+}
+
+Task<void> PullConsumerApp::Run() {
+  // The topic's queues, once the name servers know them.
+  std::set<client::MessageQueue> mqs;
+  while (!stopping_) {
+    auto r = co_await consumer_->FetchSubscribeMessageQueues(spec_.topic);
+    if (r.ok() && !r->empty()) {
+      mqs = std::move(*r);
+      break;
+    }
+    co_await Sleep(rt_.executor(), seconds(1));
+  }
+  int i = 0;
+  for (const auto& mq : mqs) {
+    if (i++ % spec_.count == spec_.index) scope_.Spawn(PullQueue(mq));
+  }
+}
+
+Task<void> PullConsumerApp::PullQueue(client::MessageQueue mq) {
+  int64_t offset = -1;
+  while (!stopping_) {
+    if (offset < 0) {
+      offset = co_await consumer_->FetchConsumeOffset(mq, /*from_store=*/true);
+      if (offset < 0) offset = 0;  // no offset stored yet: the queue's beginning
+    }
+    auto r = co_await consumer_->PullBlockIfNotFound(mq, spec_.subscription, offset, 32);
+    if (stopping_) co_return;
+    if (!r.ok()) {
+      offset = -1;  // ask the broker again (it may be another broker after a failover)
+      co_await Sleep(rt_.executor(), seconds(1));
+      continue;
+    }
+    for (const auto& m : r->msg_found_list) {
+      recorder_->Delivered(spec_.name, spec_.group, mq.topic, mq.broker_name, m, true);
+    }
+    offset = r->next_begin_offset;
+    consumer_->UpdateConsumeOffset(mq, offset);
+  }
 }
 
 // ------------------------------------------------------------------------------ topic admin

@@ -17,6 +17,7 @@
 #include "sim/runtime/service.h"
 #include "sim/runtime/task.h"
 #include "system/client/default_mq_producer.h"
+#include "system/client/default_mq_pull_consumer.h"
 #include "system/client/default_mq_push_consumer.h"
 #include "system/client/mq_client_instance.h"
 #include "system/remoting/remoting_client.h"
@@ -72,6 +73,8 @@ struct ConsumerSpec {
   double failure_rate = 0;
   double slow_rate = 0;
   Duration slow_duration = seconds(2);
+  int index = 0;  // pull consumers: this process's position in its group
+  int count = 1;  // pull consumers: processes in the group
   ClientSettings settings;  // settings.consumer.consumer_group etc. set
 };
 
@@ -91,6 +94,32 @@ class PushConsumerApp final : public Service, public faults::ClientHooks {
   client::MQClientInstance instance_;
   std::unique_ptr<client::DefaultMQPushConsumer> consumer_;
   HistoryRecorder* recorder_;
+  TaskScope scope_;
+};
+
+// A pull consumer (DefaultMQPullConsumer) that walks its share of the topic's queues: consumer
+// `index` of `count` takes every queue whose position in the sorted queue list is index modulo
+// count (a static AllocateMessageQueueAveragely: pull consumers have no rebalance of their own).
+// Each queue starts from the offset stored on the broker (0 if none) and is pulled with
+// long polling; offsets are committed by the client's persist timer, as Java's would be.
+class PullConsumerApp final : public Service, public faults::ClientHooks {
+ public:
+  PullConsumerApp(Runtime& rt, ConsumerSpec spec, HistoryRecorder* recorder);
+  Status Start() override;
+  void Stop(std::function<void()> done) override;
+  client::MQClientInstance* client_instance() override { return &instance_; }
+
+ private:
+  Task<void> Run();
+  Task<void> PullQueue(client::MessageQueue mq);
+  Task<void> StopTask(std::function<void()> done);
+
+  Runtime& rt_;
+  ConsumerSpec spec_;
+  client::MQClientInstance instance_;
+  std::unique_ptr<client::DefaultMQPullConsumer> consumer_;
+  HistoryRecorder* recorder_;
+  bool stopping_ = false;
   TaskScope scope_;
 };
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/base/buggify.h"
 #include "system/common/checksum.h"
 #include "system/common/perm_name.h"
 #include "system/common/register_broker_body.h"
@@ -143,6 +144,9 @@ void Broker::ScheduleRegister(Duration delay) {
     RegisterBrokerAll();
     Duration period =
         std::clamp<Duration>(config_.register_name_server_period, seconds(10), seconds(60));
+    // BUGGIFY: a registration round up to 5 s late (Java's scheduled executor behind a long GC
+    // pause or a busy thread); well inside the name servers' 120 s expiry.
+    if (RMQ_BUGGIFY(rt_)) period += rt_.random().UniformDuration(Duration::zero(), seconds(5));
     ScheduleRegister(period);
   }));
 }

@@ -1,5 +1,7 @@
 #include "system/client/default_mq_push_consumer.h"
 
+#include "sim/base/buggify.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -362,6 +364,9 @@ void DefaultMQPushConsumer::SubmitConsumeRequest(const std::vector<MessageExt>& 
 Task<void> DefaultMQPushConsumer::ConsumeTask(std::vector<MessageExt> msgs,
                                               std::shared_ptr<ProcessQueue> pq, MessageQueue mq,
                                               Duration delay) {
+  // BUGGIFY: the consume pool busy for up to 500 ms before this request runs (Java's
+  // consumeExecutor queue behind slow listeners).
+  if (RMQ_BUGGIFY(rt_)) delay += rt_.random().UniformDuration(Duration::zero(), milliseconds(500));
   co_await Sleep(rt_.executor(), delay);  // off the pull loop's stack, as Java's consume pool
   if (!running_ || pq->dropped()) co_return;
   const std::string retry_topic = common::GetRetryTopic(config_.consumer_group);

@@ -1,5 +1,7 @@
 #include "system/client/mq_client_instance.h"
 
+#include "sim/base/buggify.h"
+
 #include <algorithm>
 #include <utility>
 
@@ -531,6 +533,9 @@ void MQClientInstance::SchedulePersist(Duration delay) {
 
 void MQClientInstance::ScheduleRebalance(Duration delay) {
   if (rebalance_timer_.valid()) rt_.executor().Cancel(rebalance_timer_);
+  // BUGGIFY: a rebalance up to 2 s late (Java's RebalanceService thread waking late), so that
+  // consumers of one group disagree about the queue split for a while.
+  if (RMQ_BUGGIFY(rt_)) delay += rt_.random().UniformDuration(Duration::zero(), seconds(2));
   rebalance_timer_ = rt_.executor().ScheduleAfter(delay, guard_.Wrap([this] {
     rebalance_timer_ = TimerId{};
     RebalanceImmediately();

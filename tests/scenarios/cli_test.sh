@@ -114,6 +114,16 @@ PY
 then ok "trace JSON, filtered text trace and JSON-lines history are well formed"
 else bad "trace JSON, filtered text trace and JSON-lines history are well formed"; fi
 
+# --buggify changes a cluster run (and the same flags give the same run).
+plain=$("$rmqsim" run "$lib/chaos.textproto" --seed 3 --set phases.chaos=2m --digest-only)
+bug1=$("$rmqsim" run "$lib/chaos.textproto" --seed 3 --set phases.chaos=2m --digest-only --buggify)
+bug2=$("$rmqsim" run "$lib/chaos.textproto" --seed 3 --set phases.chaos=2m --digest-only --buggify)
+if [[ -n $plain && $plain != "$bug1" && $bug1 == "$bug2" ]]; then
+  ok "--buggify changes the run, deterministically"
+else
+  bad "--buggify changes the run, deterministically ($plain / $bug1 / $bug2)"
+fi
+
 expect "list shows the library" 0 "chaos.textproto" "$rmqsim" list "$lib"
 
 echo "$passed passed, $failed failed"

@@ -56,6 +56,13 @@ expect "broken promise fails delivery with a replay line" 1 \
 expect "the replay line is complete" 1 \
   "replay +rmqsim run .*broken_promise.textproto --seed 1 --set phases.quiet=40s" \
   "$rmqsim" run "$data/broken_promise.textproto" --seed 1 --set phases.quiet=40s
+# Wrong expectations against a real run make the other checkers fail too.
+expect "routes: an expiry shorter than the name server's fails on stale routes" 1 \
+  "check routes    FAIL: .*stale routes" \
+  "$rmqsim" run "$lib/heartbeat_drop.textproto" --seed 1 --set checks.routes.expiry=60s
+expect "liveness: an impossible quiet-phase target fails" 1 "check liveness  FAIL" \
+  "$rmqsim" run "$lib/heartbeat_drop.textproto" --seed 1 \
+  --set checks.liveness.min_send_ok_per_producer=100000
 expect "an unmet requirement fails coverage" 1 "check coverage  FAIL" \
   "$rmqsim" run "$data/unmet_requirement.textproto"
 expect "the same scenario passes without the requirement" 0 "result +OK" \

@@ -8,6 +8,24 @@
 #include "system/client/mq_client_instance.h"
 
 namespace rmqsim::faults {
+
+std::string SelectorText(const scenario::Target& t) {
+  std::string s = "{role=" + scenario::Role_Name(t.role());
+  if (!t.group().empty()) s += " group=" + t.group();
+  if (!t.name().empty()) s += " name=" + t.name();
+  return s + "}";
+}
+
+StatusOr<Duration> ParseFaultDuration(const std::string& text, Duration fallback,
+                                      const std::string& field) {
+  if (text.empty()) return fallback;
+  const std::string prefix = field.empty() ? "" : field + ": ";
+  if (text[0] == '-') return InvalidArgumentError(prefix + "negative duration '" + text + "'");
+  auto d = ParseDuration(text);
+  if (!d.ok()) return InvalidArgumentError(prefix + d.status().message());
+  return *d;
+}
+
 namespace {
 
 bool IsBroker(Role r) { return r == Role::kMaster || r == Role::kSlave; }

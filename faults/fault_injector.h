@@ -58,6 +58,13 @@ bool KindTakesPeer(FaultKind kind);
 // "KILL", "POWER_CYCLE", ... (the scenario.FaultKind enum name; "?" when unknown).
 std::string KindName(FaultKind kind);
 
+// "{role=MASTER group=broker-a}": a selector, for messages.
+std::string SelectorText(const scenario::Target& t);
+// A duration field of a fault plan: "" is `fallback`; a negative or unparsable value is
+// kInvalidArgument naming `field` (when not empty).
+StatusOr<Duration> ParseFaultDuration(const std::string& text, Duration fallback,
+                                      const std::string& field);
+
 class FaultInjector {
  public:
   // `history` receives the fault windows (history->add_faults()); it must outlive the injector.

@@ -27,21 +27,6 @@ MixEntry MakeLine(FaultKind kind, double weight, scenario::Role role, std::strin
 }
 
 // Parses an optional duration: empty -> fallback; invalid or negative -> error.
-StatusOr<Duration> ParseOr(const std::string& text, Duration fallback, const std::string& what) {
-  if (text.empty()) return fallback;
-  if (text[0] == '-') return InvalidArgumentError(what + ": negative duration '" + text + "'");
-  auto d = ParseDuration(text);
-  if (!d.ok()) return InvalidArgumentError(what + ": " + d.status().message());
-  return *d;
-}
-
-std::string SelectorText(const scenario::Target& t) {
-  std::string s = "{role=" + scenario::Role_Name(t.role());
-  if (!t.group().empty()) s += " group=" + t.group();
-  if (!t.name().empty()) s += " name=" + t.name();
-  return s + "}";
-}
-
 }  // namespace
 
 std::vector<MixEntry> DefaultNemesisMix() {
@@ -86,14 +71,14 @@ std::vector<MixEntry> DefaultNemesisMix() {
 }
 
 Status ValidateNemesis(const ClusterMap& map, const scenario::Nemesis& config) {
-  auto mean = ParseOr(config.mean_interval(), seconds(30), "nemesis mean_interval");
+  auto mean = ParseFaultDuration(config.mean_interval(), seconds(30), "nemesis mean_interval");
   if (!mean.ok()) return mean.status();
   if (*mean <= Duration::zero()) {
     return InvalidArgumentError("nemesis mean_interval must be positive");
   }
-  auto min = ParseOr(config.min_duration(), seconds(1), "nemesis min_duration");
+  auto min = ParseFaultDuration(config.min_duration(), seconds(1), "nemesis min_duration");
   if (!min.ok()) return min.status();
-  auto max = ParseOr(config.max_duration(), seconds(30), "nemesis max_duration");
+  auto max = ParseFaultDuration(config.max_duration(), seconds(30), "nemesis max_duration");
   if (!max.ok()) return max.status();
   if (*min > *max) return InvalidArgumentError("nemesis min_duration is above max_duration");
   if (config.max_concurrent() < 0) {
@@ -107,9 +92,9 @@ Status ValidateNemesis(const ClusterMap& map, const scenario::Nemesis& config) {
     }
     const std::string name = where + " (" + KindName(k.kind()) + ")";
     if (k.weight() < 0) return InvalidArgumentError(name + ": negative weight");
-    auto kmin = ParseOr(k.min_duration(), *min, name + " min_duration");
+    auto kmin = ParseFaultDuration(k.min_duration(), *min, name + " min_duration");
     if (!kmin.ok()) return kmin.status();
-    auto kmax = ParseOr(k.max_duration(), *max, name + " max_duration");
+    auto kmax = ParseFaultDuration(k.max_duration(), *max, name + " max_duration");
     if (!kmax.ok()) return kmax.status();
     if (*kmin > *kmax) return InvalidArgumentError(name + ": min_duration is above max_duration");
     for (const auto& t : k.targets()) {
@@ -137,7 +122,7 @@ RandomNemesis::RandomNemesis(sim::World& world, const ClusterMap& map, FaultInje
       start_(start),
       stop_(stop) {
   auto or_default = [](const std::string& text, Duration fallback) {
-    auto d = ParseOr(text, fallback, "");
+    auto d = ParseFaultDuration(text, fallback, "");
     return d.ok() ? *d : fallback;
   };
   mean_interval_ = or_default(config.mean_interval(), seconds(30));

@@ -3,23 +3,6 @@
 namespace rmqsim::faults {
 namespace {
 
-StatusOr<Duration> ParseField(const std::string& text, Duration fallback, const char* field) {
-  if (text.empty()) return fallback;
-  if (text[0] == '-') {
-    return InvalidArgumentError(std::string(field) + ": negative duration '" + text + "'");
-  }
-  auto d = ParseDuration(text);
-  if (!d.ok()) return InvalidArgumentError(std::string(field) + ": " + d.status().message());
-  return *d;
-}
-
-std::string SelectorText(const scenario::Target& t) {
-  std::string s = "{role=" + scenario::Role_Name(t.role());
-  if (!t.group().empty()) s += " group=" + t.group();
-  if (!t.name().empty()) s += " name=" + t.name();
-  return s + "}";
-}
-
 // The peers a selector gives for a kind: DROP_REGISTRATIONS takes name servers only.
 std::vector<const ProcessInfo*> ResolvePeer(const ClusterMap& map, FaultKind kind,
                                             const scenario::Target& t) {
@@ -43,9 +26,9 @@ Status ValidateFault(const ClusterMap& map, const scenario::ScriptedFault& f) {
     return InvalidArgumentError("unknown fault kind " + std::to_string(f.kind()));
   }
   const std::string kind = KindName(f.kind());
-  auto at = ParseField(f.at(), Duration::zero(), "at");
+  auto at = ParseFaultDuration(f.at(), Duration::zero(), "at");
   if (!at.ok()) return at.status();
-  auto duration = ParseField(f.duration(), seconds(30), "duration");
+  auto duration = ParseFaultDuration(f.duration(), seconds(30), "duration");
   if (!duration.ok()) return duration.status();
   if (ResolveTargetFor(map, f.kind(), f.target()).empty()) {
     return InvalidArgumentError("target " + SelectorText(f.target()) + " matches no process " +
@@ -99,7 +82,7 @@ void Timeline::Arm() {
   armed_ = true;
   for (size_t i = 0; i < faults_.size(); ++i) {
     if (!ValidateFault(map_, faults_[i]).ok()) continue;
-    const Duration at = *ParseField(faults_[i].at(), Duration::zero(), "at");
+    const Duration at = *ParseFaultDuration(faults_[i].at(), Duration::zero(), "at");
     const MonoTime when = chaos_start_ + at;
     const Duration delay = when > world_.now() ? when - world_.now() : Duration::zero();
     timers_.push_back(world_.Schedule(delay, [this, i] { Fire(i); }));
@@ -119,7 +102,7 @@ void Timeline::Fire(size_t index) {
     if (peers.empty()) return;
     r.peers = {peers[random_.Below(peers.size())]};
   }
-  r.duration = *ParseField(f.duration(), seconds(30), "duration");
+  r.duration = *ParseFaultDuration(f.duration(), seconds(30), "duration");
   r.suppress = f.suppress();
   r.scripted = true;
   results_[index] = injector_.Inject(r);

@@ -347,9 +347,10 @@ class DeliveryRun {
     }
   }
 
-  // Under SYNC_FLUSH a SEND_OK copy is on disk: no later SEND_OK may be stored at its location
-  // (topic, broker, queue, queue offset) unless the master's disk was destroyed in between.
-  // A reuse means an acknowledged message was lost, even if consumers read it before.
+  // Under SYNC_FLUSH (or wherever durability is PROMISED) a SEND_OK copy is on disk: no later
+  // SEND_OK may be stored at its location (topic, broker, queue, queue offset) unless the
+  // master's disk was destroyed in between. A reuse means an acknowledged message was lost, even
+  // if consumers read it before.
   void CheckLocationsUnique() {
     std::vector<const history::Send*> ok;
     for (const history::Send& s : h_.sends()) {
@@ -362,7 +363,9 @@ class DeliveryRun {
     for (const history::Send* sp : ok) {
       const history::Send& s = *sp;
       const history::GroupConfig* g = view_.Group(s.broker());
-      if (g == nullptr || g->flush() != "SYNC_FLUSH") continue;
+      if (g == nullptr) continue;
+      const bool sync_flush = g->flush() == "SYNC_FLUSH";
+      if (!sync_flush && !strict_) continue;
       auto [it, fresh] =
           at.try_emplace(LocationKey(s.topic(), s.broker(), s.queue(), s.queue_offset()), &s);
       if (fresh) continue;
@@ -377,7 +380,9 @@ class DeliveryRun {
       if (destroyed) continue;
       ++reused_;
       AddViolation(r_, "SEND_OK key " + first.key() + " (" + CopyLabel(first) + ", sent " +
-                           FormatTime(first.invoke_ns()) + ") was lost from the SYNC_FLUSH store: " +
+                           FormatTime(first.invoke_ns()) + ") was lost from the " +
+                           (sync_flush ? "SYNC_FLUSH store" : "store (durability PROMISED)") +
+                           ": " +
                            "SEND_OK key " + s.key() + " sent " + FormatTime(s.invoke_ns()) +
                            " was stored at the same location (expected: acknowledged copies "
                            "survive)");
@@ -450,7 +455,7 @@ class DeliveryRun {
     r_.headline = buf;
     if (unconsumed_ > 0) r_.headline += ", " + std::to_string(unconsumed_) + " still queued";
     if (reused_ > 0) {
-      r_.headline += ", " + std::to_string(reused_) + " SYNC_FLUSH locations stored twice";
+      r_.headline += ", " + std::to_string(reused_) + " acknowledged locations stored twice";
     }
   }
 

@@ -390,11 +390,16 @@ faults { id: 1 kind: "POWER_CYCLE" target: "broker-a" processes: "broker-a" role
               HasSubstr("SEND_OK key k8 (broker-a q3 @7, sent t=23.9s) was lost from the "
                         "SYNC_FLUSH store: SEND_OK key k9 sent t=30.0s was stored at the same "
                         "location"));
-  // Under ASYNC_FLUSH the same history is the known loss of an unflushed tail.
-  EXPECT_EQ(RunChecker("delivery", History(WithFlush(kConfig, "ASYNC_FLUSH") + kDeliveryOk +
-                                           kLostSendOk + twice))
-                .metrics["sync_flush_locations_reused"],
-            0);
+  // Under ASYNC_FLUSH the same history is the known loss of an unflushed tail...
+  const history::History async =
+      History(WithFlush(kConfig, "ASYNC_FLUSH") + kDeliveryOk + kLostSendOk + twice);
+  EXPECT_EQ(RunChecker("delivery", async).metrics["sync_flush_locations_reused"], 0);
+  // ...unless the scenario promised durability anyway.
+  CheckResult promised =
+      RunChecker("delivery", async, Settings("delivery { durability: PROMISED }"));
+  EXPECT_VERDICT(promised, Verdict::kFail);
+  EXPECT_EQ(promised.metrics["sync_flush_locations_reused"], 1);
+  EXPECT_THAT(promised.violations[0], HasSubstr("was lost from the store (durability PROMISED)"));
 }
 
 TEST(DeliveryCheckerTest, FailsOnABodyHashMismatch) {

@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <optional>
 #include <span>
-#include <unordered_map>
-#include <unordered_set>
+#include <map>
+#include <set>
 
 #include "scenarios/checkers/checker.h"
 
@@ -130,10 +130,10 @@ struct KeyCount {
 // The deliveries of one scope, indexed.
 struct ScopeIndex {
   // Original-topic copies delivered: location -> keys found there.
-  std::unordered_map<std::string, std::vector<std::string_view>> at_location;
-  std::unordered_map<std::string_view, KeyCount> keys;
+  std::map<std::string, std::vector<std::string_view>> at_location;
+  std::map<std::string_view, KeyCount> keys;
   // Original-topic queue -> (queue offset, time) of every delivery, for the offset-reuse rule.
-  std::unordered_map<std::string, std::vector<std::pair<int64_t, int64_t>>> by_queue;
+  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> by_queue;
 
   explicit ScopeIndex(const Scope& scope) {
     for (const history::Delivery* d : scope.deliveries) {
@@ -463,14 +463,14 @@ class DeliveryRun {
   const ClusterView view_;
   const bool strict_;  // explained losses are violations too
   CheckResult& r_;
-  std::unordered_map<std::string_view, std::vector<const history::Send*>> sends_by_key_;
-  std::unordered_set<std::string_view> reported_;  // unexpected keys reported in this scope
+  std::map<std::string_view, std::vector<const history::Send*>> sends_by_key_;
+  std::set<std::string_view> reported_;  // unexpected keys reported in this scope
 
   uint64_t checked_ = 0, lost_unexplained_ = 0, lost_explained_ = 0, hidden_ = 0;
   uint64_t unconsumed_ = 0, duplicated_ = 0, duplicate_deliveries_ = 0, recovered_ = 0;
   uint64_t unexpected_ = 0, corrupted_ = 0, reused_ = 0;
   std::map<std::string, uint64_t> by_rule_;
-  std::unordered_set<const history::Send*> send_ok_seen_;
+  std::set<const history::Send*> send_ok_seen_;
 };
 
 class DeliveryChecker : public Checker {

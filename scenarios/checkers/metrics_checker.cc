@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <optional>
 #include <set>
-#include <unordered_map>
+#include <map>
 
 #include "scenarios/checkers/checker.h"
 
@@ -91,7 +91,7 @@ CheckResult MetricsChecker::Check(const history::History& h, const scenario::Che
   }
   std::map<std::string, std::vector<int64_t>> reads;
   std::vector<int64_t> duplicates;
-  std::unordered_map<std::string, uint32_t> consumed;  // scope + key -> consumptions
+  std::map<std::string, uint32_t> consumed;  // scope + key -> consumptions
   for (const history::Delivery* d : deliveries) {
     reads[d->broker()].push_back(d->time_ns());
     if (!d->consumed()) continue;

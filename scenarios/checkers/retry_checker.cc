@@ -5,7 +5,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <set>
-#include <unordered_map>
+#include <map>
 
 #include "scenarios/checkers/checker.h"
 
@@ -81,7 +81,7 @@ CheckResult RetryChecker::Check(const history::History& h, const scenario::Check
       continue;
     }
     const int max = g.max_reconsume_times() > 0 ? g.max_reconsume_times() : 16;
-    std::unordered_map<std::string_view, KeyAttempts> keys;
+    std::map<std::string_view, KeyAttempts> keys;
     std::vector<std::string_view> order;  // keys in first-delivery order
     for (const history::Delivery& d : h.deliveries()) {
       if (GroupOf(d) != g.group()) continue;

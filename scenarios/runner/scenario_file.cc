@@ -4,7 +4,7 @@
 #include <google/protobuf/io/tokenizer.h>
 #include <google/protobuf/text_format.h>
 
-#include <fstream>
+#include <fstream>  // lint-allow: reads the scenario file before any world exists
 #include <set>
 #include <sstream>
 

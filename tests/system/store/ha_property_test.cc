@@ -459,7 +459,7 @@ Refutation Refute(const std::string& name, FlushDiskType flush, bool in_flight, 
 constexpr int kCases = 1000;
 
 TEST(HaProperty, SyncFlushSyncMasterKeepsEveryPutOkOnBothBrokers) {
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = std::chrono::steady_clock::now();  // lint-allow: prints the run's cost
   const auto result = CheckSeeded("SYNC_FLUSH SYNC_MASTER keeps PUT_OK on both", kCases, [] {
     const Schedule steps = *GenSchedule();
     const Outcome o = RunSchedule(FlushDiskType::kSyncFlush, steps);
@@ -467,7 +467,8 @@ TEST(HaProperty, SyncFlushSyncMasterKeepsEveryPutOkOnBothBrokers) {
     if (!o.ok()) RC_FAIL(o.Summary());
   });
   const double secs =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started)  // lint-allow: ditto
+          .count();
   std::cout << Describe(result) << "\n(" << secs << " s)" << std::endl;
   ASSERT_TRUE(result.is<rc::detail::SuccessResult>()) << Describe(result);
   EXPECT_EQ(result.get<rc::detail::SuccessResult>().numSuccess, kCases);

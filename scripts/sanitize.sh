@@ -11,7 +11,7 @@ if [ ! -f "$BUILD_DIR/build.ninja" ]; then
   cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_FLAGS="-O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
     -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" \
-    -DRMQSIM_BUILD_BENCHMARKS=OFF -DRMQSIM_SWEEP_SEEDS="${RMQSIM_ASAN_SEEDS:-2}" \
+    -DRMQSIM_BUILD_BENCHMARKS=OFF -DRMQSIM_SWEEP_SEEDS:STRING="${RMQSIM_ASAN_SEEDS:-2}" \
     -DPYTHON_EXECUTABLE=/usr/bin/python3 >/dev/null
 fi
 cmake --build "$BUILD_DIR"

@@ -86,7 +86,7 @@ history::History RandomCorrectHistory(std::vector<std::string>* send_ok) {
     const int copies = kind <= 2 ? *rc::gen::inRange(1, 4) : *rc::gen::inRange(0, 3);
     for (int c = 0; c < copies; ++c) {
       history::Delivery* d = h.add_deliveries();
-      d->set_time_ns(now + *rc::gen::inRange(1, 100'000) * 1'000'000);
+      d->set_time_ns(now + int64_t{*rc::gen::inRange(1, 100'000)} * 1'000'000);
       d->set_consumer(*rc::gen::element<std::string>("consumer-1", "consumer-2"));
       d->set_group("cg");
       d->set_topic("T");

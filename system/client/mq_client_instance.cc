@@ -461,7 +461,7 @@ void MQClientInstance::SendHeartbeatToAllBrokers() {
       req.body = body;
       ++heartbeats_sent_;
       client_.Invoke(*parsed, std::move(req), config_.mq_client_api_timeout,
-                     guard_.Wrap([this, addr](StatusOr<RemotingCommand> r) {
+                     guard_.Wrap([this, addr = addr](StatusOr<RemotingCommand> r) {
                        if (!r.ok() || r->code != ResponseCode::SUCCESS) {
                          rt_.Trace(TraceEvent("ClientHeartbeatFailed", Severity::kWarn)
                                        .Detail("Broker", addr)

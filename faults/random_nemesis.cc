@@ -70,6 +70,20 @@ std::vector<MixEntry> DefaultNemesisMix() {
   };
 }
 
+scenario::NemesisKind MixEntryToProto(const MixEntry& e) {
+  scenario::NemesisKind k;
+  k.set_kind(e.kind);
+  k.set_weight(e.weight);
+  for (const auto& t : e.targets) *k.add_targets() = t;
+  if (e.peer) *k.mutable_peer() = *e.peer;
+  auto text = [](Duration d) {
+    return std::to_string(std::chrono::duration_cast<milliseconds>(d).count()) + "ms";
+  };
+  if (e.min_duration) k.set_min_duration(text(*e.min_duration));
+  if (e.max_duration) k.set_max_duration(text(*e.max_duration));
+  return k;
+}
+
 Status ValidateNemesis(const ClusterMap& map, const scenario::Nemesis& config) {
   auto mean = ParseFaultDuration(config.mean_interval(), seconds(30), "nemesis mean_interval");
   if (!mean.ok()) return mean.status();
@@ -102,6 +116,9 @@ Status ValidateNemesis(const ClusterMap& map, const scenario::Nemesis& config) {
         return InvalidArgumentError(name + ": target " + SelectorText(t) +
                                     " matches no process " + KindName(k.kind()) + " can hit");
       }
+    }
+    if (k.has_peer() && ResolveTarget(map, k.peer()).empty()) {
+      return InvalidArgumentError(name + ": peer " + SelectorText(k.peer()) + " matches no process");
     }
     if (k.targets().empty() && NaturalTargets(map, k.kind()).empty()) {
       return InvalidArgumentError(name + ": the cluster has no process " + KindName(k.kind()) +
@@ -141,6 +158,7 @@ RandomNemesis::RandomNemesis(sim::World& world, const ClusterMap& map, FaultInje
       e.kind = k.kind();
       e.weight = k.weight() == 0 ? 1 : k.weight();
       e.targets.assign(k.targets().begin(), k.targets().end());
+      if (k.has_peer()) e.peer = k.peer();
       if (!k.min_duration().empty()) e.min_duration = or_default(k.min_duration(), min_duration_);
       if (!k.max_duration().empty()) e.max_duration = or_default(k.max_duration(), max_duration_);
       e.label = KindName(k.kind());

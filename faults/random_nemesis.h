@@ -39,6 +39,8 @@ struct MixEntry {
 
 // The default mix (used when Nemesis.kinds is empty).
 std::vector<MixEntry> DefaultNemesisMix();
+// A mix line as a scenario file writes it (the label is not kept).
+scenario::NemesisKind MixEntryToProto(const MixEntry& e);
 
 // Names what is wrong with a nemesis configuration: an unparsable or negative duration, a
 // min above a max, a non-positive max_concurrent, an unknown kind, a negative weight, a

@@ -1,8 +1,9 @@
 // rmqsim: the command line. (cmd/ is the composition root: the only place in scenarios/ that may
 // read the real clock, to report simulated-to-wall time ratios, and fork worker processes.)
 //
-//   rmqsim run FILE [--seed N] [--set path=value]... [--buggify] [--history F] [--trace F]
+//   rmqsim run FILE [--seed N] [--set path=value]... [--buggify] [--swarm] [--history F] [--trace F]
 //   rmqsim sweep FILES... --seeds 1..500 [--jobs J] [--shard K/N] [--junit F] [--check-determinism]
+//                [--buggify] [--swarm]
 //   rmqsim replay FILE --seed N [--set ...] [--trace F] [--text-trace F [--filter S]] [--history F]
 //   rmqsim shrink FILE --seed N [--set ...]
 //   rmqsim list [DIR]
@@ -13,6 +14,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -30,6 +32,7 @@
 #include "scenarios/runner/scenario_file.h"
 #include "scenarios/runner/scenario_runner.h"
 #include "scenarios/runner/shrink.h"
+#include "scenarios/runner/swarm.h"
 
 namespace {
 
@@ -79,11 +82,22 @@ std::string Quote(const std::string& s) {
 }
 
 std::string ReplayLine(const std::string& file, uint64_t seed, const std::vector<std::string>& sets,
-                       bool buggify) {
+                       bool buggify, bool swarm) {
   std::string line = "rmqsim run " + Quote(file) + " --seed " + std::to_string(seed);
   for (const auto& s : sets) line += " --set " + Quote(s);
   if (buggify) line += " --buggify";
+  if (swarm) line += " --swarm";
   return line;
+}
+
+// The seed's swarm variant of a scenario (see swarm.h), or exit 2 naming the problem.
+sc::SwarmVariant SwarmOrExit(const rmqsim::scenario::Scenario& base, uint64_t seed) {
+  auto v = sc::ApplySwarm(base, seed);
+  if (!v.ok()) {
+    std::fprintf(stderr, "rmqsim: --swarm: %s\n", v.status().message().c_str());
+    std::exit(kExitUsage);
+  }
+  return *std::move(v);
 }
 
 // Loads a scenario or exits 2 with the loader's file:line:column errors.
@@ -126,6 +140,7 @@ struct RunFlags {
   uint64_t seed = 1;
   std::vector<std::string> sets;
   bool buggify = false;
+  bool swarm = false;
   bool trace_stderr = false;
   bool digest_only = false;
   std::string history_out;
@@ -137,10 +152,15 @@ struct RunFlags {
 int RunCommand(const RunFlags& f) {
   auto scenario = LoadOrExit(f.file, f.sets);
   sc::RunOptions o;
+  if (f.swarm) {
+    sc::SwarmVariant v = SwarmOrExit(scenario, f.seed);
+    scenario = std::move(v.scenario);
+    o.swarm_drawn = std::move(v.drawn);
+  }
   o.seed = f.seed;
   o.buggify = f.buggify;
   o.trace_to_stderr = f.trace_stderr;
-  o.replay_command = ReplayLine(f.file, f.seed, f.sets, f.buggify);
+  o.replay_command = ReplayLine(f.file, f.seed, f.sets, f.buggify, f.swarm);
   std::FILE* text_trace = nullptr;
   if (!f.text_trace_out.empty()) {
     text_trace = std::fopen(f.text_trace_out.c_str(), "w");
@@ -193,14 +213,35 @@ struct SeedOutcome {
   std::string failed_checks;  // "delivery,routes"
   std::string first_violation;
   std::map<std::string, int> coverage;  // "KILL/master" -> fault windows
+  std::map<std::string, std::pair<int, uint64_t>> buggify;  // site -> (enabled, firings)
 };
 
+// Splits a child's result line at tabs.
+std::vector<std::string> SplitTabs(const std::string& line) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    size_t tab = line.find('\t', start);
+    out.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+    if (tab == std::string::npos) break;
+    start = tab + 1;
+  }
+  if (!out.empty()) {
+    while (!out.back().empty() && out.back().back() == '\n') out.back().pop_back();
+  }
+  return out;
+}
+
 // Runs one seed in this (child) process and writes one line to fd.
-void RunSeedChild(const rmqsim::scenario::Scenario& s, uint64_t seed, bool buggify, int fd) {
+// The line: ok, digest, wall, simulated, failed checks, fault coverage, BUGGIFY sites, first
+// violation (tab-separated; "-" for an empty field).
+void RunSeedChild(const rmqsim::scenario::Scenario& base, uint64_t seed, bool buggify, bool swarm,
+                  int fd) {
   sc::RunOptions o;
   o.seed = seed;
   o.buggify = buggify;
   auto start = std::chrono::steady_clock::now();
+  rmqsim::scenario::Scenario s = swarm ? SwarmOrExit(base, seed).scenario : base;
   sc::RunResult r = sc::RunScenario(s, o);
   std::string failed, first;
   for (const auto& c : r.checks) {
@@ -218,11 +259,16 @@ void RunSeedChild(const rmqsim::scenario::Scenario& s, uint64_t seed, bool buggi
   }
   std::string cov;
   for (const auto& [k, n] : coverage) cov += (cov.empty() ? "" : ",") + k + "=" + std::to_string(n);
+  std::string bug;
+  for (const auto& [site, st] : r.buggify_sites) {
+    bug += (bug.empty() ? "" : ",") + site + "=" + (st.enabled ? "1" : "0") + ":" +
+           std::to_string(st.fired);
+  }
   char buf[256];
   std::snprintf(buf, sizeof buf, "%d\t%016" PRIx64 "\t%.3f\t%.3f\t", r.ok() ? 1 : 0, r.digest,
                 WallSeconds(start), static_cast<double>(r.simulated.count()) / 1e9);
   std::string line = buf + (failed.empty() ? "-" : failed) + "\t" + (cov.empty() ? "-" : cov) +
-                     "\t" + (first.empty() ? "-" : first) + "\n";
+                     "\t" + (bug.empty() ? "-" : bug) + "\t" + (first.empty() ? "-" : first) + "\n";
   size_t off = 0;
   while (off < line.size()) {
     ssize_t n = write(fd, line.data() + off, line.size() - off);
@@ -261,6 +307,7 @@ struct SweepFlags {
   std::string junit;
   std::vector<std::string> sets;
   bool buggify = false;
+  bool swarm = false;
   bool check_determinism = false;
 };
 
@@ -313,7 +360,8 @@ int SweepCommand(const SweepFlags& f) {
       pid_t pid = fork();
       if (pid == 0) {
         close(fds[0]);
-        RunSeedChild(scenarios[scenario_of[index]], outcomes[index].seed, f.buggify, fds[1]);
+        RunSeedChild(scenarios[scenario_of[index]], outcomes[index].seed, f.buggify, f.swarm,
+                     fds[1]);
         close(fds[1]);
         _exit(0);
       }
@@ -350,27 +398,26 @@ int SweepCommand(const SweepFlags& f) {
         out.wall = wall;
         out.simulated = sim;
         out.failed_checks = failed_checks[0] == '-' ? "" : failed_checks;
-        // The coverage field: the 6th, between the failed checks and the first violation.
-        size_t pos = 0;
-        for (int field = 0; field < 5 && pos != std::string::npos; ++field) {
-          pos = it->out.find('\t', pos);
-          if (pos != std::string::npos) ++pos;
-        }
-        if (pos != std::string::npos) {
-          std::string cov = it->out.substr(pos, it->out.find('\t', pos) - pos);
-          std::stringstream items(cov == "-" ? "" : cov);
+        const std::vector<std::string> fields = SplitTabs(it->out);
+        auto items = [](const std::string& field, auto&& each) {
+          std::stringstream list(field == "-" ? "" : field);
           std::string item;
-          while (std::getline(items, item, ',')) {
+          while (std::getline(list, item, ',')) {
             auto eq = item.find('=');
-            if (eq != std::string::npos) out.coverage[item.substr(0, eq)] += std::stoi(item.substr(eq + 1));
+            if (eq != std::string::npos) each(item.substr(0, eq), item.substr(eq + 1));
           }
+        };
+        if (fields.size() >= 8) {
+          items(fields[5], [&](const std::string& k, const std::string& v) {
+            out.coverage[k] += std::stoi(v);
+          });
+          items(fields[6], [&](const std::string& site, const std::string& v) {
+            auto colon = v.find(':');
+            out.buggify[site] = {v.substr(0, colon) == "1" ? 1 : 0,
+                                 std::stoull(v.substr(colon + 1))};
+          });
+          out.first_violation = fields[7] == "-" ? "" : fields[7];
         }
-        auto tab = it->out.find_last_of('\t');
-        out.first_violation = it->out.substr(tab + 1);
-        while (!out.first_violation.empty() && out.first_violation.back() == '\n') {
-          out.first_violation.pop_back();
-        }
-        if (out.first_violation == "-") out.first_violation.clear();
       } else {
         out.digest2 = d;
       }
@@ -431,6 +478,24 @@ int SweepCommand(const SweepFlags& f) {
     }
     if (!line.empty()) std::printf("%s\n", line.c_str());
   }
+  // BUGGIFY coverage: per site, the runs that enabled it and the runs where it fired.
+  std::map<std::string, std::array<uint64_t, 3>> sites;  // site -> runs enabled, runs fired, firings
+  for (const auto& o : outcomes) {
+    for (const auto& [site, st] : o.buggify) {
+      auto& row = sites[site];
+      row[0] += st.first ? 1 : 0;
+      row[1] += st.second > 0 ? 1 : 0;
+      row[2] += st.second;
+    }
+  }
+  if (!sites.empty()) {
+    std::printf("  buggify sites (runs enabled / runs fired / firings, of %zu runs):\n",
+                outcomes.size());
+    for (const auto& [site, row] : sites) {
+      std::printf("    %-56s %5" PRIu64 " %5" PRIu64 " %8" PRIu64 "\n", site.c_str(), row[0],
+                  row[1], row[2]);
+    }
+  }
   if (f.check_determinism) {
     std::printf("  determinism    each seed run twice: %zu of %zu digests differ\n", nondet,
                 outcomes.size());
@@ -443,7 +508,7 @@ int SweepCommand(const SweepFlags& f) {
       std::string checks = o.nondeterministic ? "determinism" : o.crashed ? "crash" : o.failed_checks;
       std::printf("    %-40s %6" PRIu64 "  %-20s %s\n", o.file.c_str(), o.seed, checks.c_str(),
                   o.nondeterministic ? "digests differ between two runs" : o.first_violation.c_str());
-      std::printf("      replay: %s\n", ReplayLine(o.file, o.seed, f.sets, f.buggify).c_str());
+      std::printf("      replay: %s\n", ReplayLine(o.file, o.seed, f.sets, f.buggify, f.swarm).c_str());
     }
   }
   std::printf("%zu passed, %zu failed\n", outcomes.size() - bad, bad);
@@ -477,7 +542,7 @@ int SweepCommand(const SweepFlags& f) {
                                               : o.first_violation;
         xml += ">\n      <failure message=\"" + XmlEscape(what) + "\">" +
                XmlEscape("checks: " + (o.nondeterministic ? std::string("determinism") : o.failed_checks) +
-                         "\nreplay: " + ReplayLine(o.file, o.seed, f.sets, f.buggify)) +
+                         "\nreplay: " + ReplayLine(o.file, o.seed, f.sets, f.buggify, f.swarm)) +
                "</failure>\n    </testcase>\n";
       }
       xml += "  </testsuite>\n";
@@ -491,8 +556,9 @@ int SweepCommand(const SweepFlags& f) {
 // ------------------------------------------------------------------------------ shrink
 
 int ShrinkCommand(const std::string& file, uint64_t seed, const std::vector<std::string>& sets,
-                  bool buggify) {
+                  bool buggify, bool swarm) {
   auto scenario = LoadOrExit(file, sets);
+  if (swarm) scenario = SwarmOrExit(scenario, seed).scenario;
   sc::ShrinkOptions o;
   o.seed = seed;
   o.buggify = buggify;
@@ -502,9 +568,9 @@ int ShrinkCommand(const std::string& file, uint64_t seed, const std::vector<std:
     std::fprintf(stderr, "rmqsim shrink: %s\n", r.status().message().c_str());
     return r.status().code() == rmqsim::StatusCode::kFailedPrecondition ? kExitOk : kExitUsage;
   }
-  std::printf("# Shrunk from %s, seed %" PRIu64 ": %d fault(s) -> %d; checker %s still fails.\n"
+  std::printf("# Shrunk from %s%s, seed %" PRIu64 ": %d fault(s) -> %d; checker %s still fails.\n"
               "# Replay: rmqsim run <this file> --seed %" PRIu64 "%s\n",
-              file.c_str(), seed, r->faults_before, r->faults_after, r->checker.c_str(), seed,
+              file.c_str(), swarm ? " (its swarm variant)" : "", seed, r->faults_before, r->faults_after, r->checker.c_str(), seed,
               buggify ? " --buggify" : "");
   std::fputs(sc::ScenarioToText(r->scenario).c_str(), stdout);
   return kExitViolation;
@@ -585,6 +651,8 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--set", f.sets, "Override a scenario field: path=value (repeatable), e.g. "
                                  "phases.chaos=10m, topology.broker_groups[0].flush=ASYNC_FLUSH");
   c->add_flag("--buggify", f.buggify, "Enable BUGGIFY sites");
+  c->add_flag("--swarm", f.swarm,
+              "Run the seed's swarm variant: knobs, topology sizes and fault mix drawn from the seed");
   c->add_option("--history", f.history_out, "Write the history as JSON lines to this file");
   c->add_option("--trace", f.trace_out,
                 "Write a Chrome/Perfetto trace-event JSON of the run to this file");
@@ -620,6 +688,7 @@ int main(int argc, char** argv) {
   sw->add_option("--junit", sweep.junit, "Write JUnit XML to this file");
   sw->add_option("--set", sweep.sets, "Override a scenario field in every file (repeatable)");
   sw->add_flag("--buggify", sweep.buggify, "Enable BUGGIFY sites");
+  sw->add_flag("--swarm", sweep.swarm, "Each seed runs its own swarm variant of each file");
   sw->add_flag("--check-determinism", sweep.check_determinism,
                "Run every seed twice (separate processes) and compare the digests");
 
@@ -627,6 +696,7 @@ int main(int argc, char** argv) {
   uint64_t shrink_seed = 1;
   std::vector<std::string> shrink_sets;
   bool shrink_buggify = false;
+  bool shrink_swarm = false;
   auto* sh = app.add_subcommand(
       "shrink", "Shrink a failing seed's fault plan to a minimal scripted timeline");
   sh->add_option("file", shrink_file, "Scenario file")->required();
@@ -635,6 +705,8 @@ int main(int argc, char** argv) {
       ->check(kSeedValidator);
   sh->add_option("--set", shrink_sets, "Override a scenario field (repeatable)");
   sh->add_flag("--buggify", shrink_buggify, "Enable BUGGIFY sites");
+  sh->add_flag("--swarm", shrink_swarm,
+               "Shrink the seed's swarm variant (the printed scenario is that variant)");
 
   std::string list_dir = "scenarios/library";
   auto* ls = app.add_subcommand("list", "List the scenario library, workloads, checkers, faults");
@@ -664,7 +736,8 @@ int main(int argc, char** argv) {
   if (r->parsed()) return RunCommand(run);
   if (rp->parsed()) return RunCommand(replay);
   if (sw->parsed()) return SweepCommand(sweep);
-  if (sh->parsed()) return ShrinkCommand(shrink_file, shrink_seed, shrink_sets, shrink_buggify);
+  if (sh->parsed()) return ShrinkCommand(shrink_file, shrink_seed, shrink_sets, shrink_buggify,
+                                     shrink_swarm);
   if (ls->parsed()) return ListCommand(list_dir);
   if (d->parsed()) {
     demo.faults = !no_faults;

@@ -579,6 +579,9 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   r.seed = o.seed;
   r.digest = world.digest();
   r.events = world.events_processed();
+  for (const auto& [site, st] : world.buggify().sites()) {
+    r.buggify_sites[ShortSiteName(site)] = {st.active, st.fired};
+  }
   r.trace_events = world.trace_events_emitted();
   r.simulated = world.now() - MonoTime{};
   r.checks = checkers::RunCheckers(h, sc.checks(), sc.has_checks());
@@ -587,6 +590,21 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
 }
 
 // ------------------------------------------------------------------------------ summary
+
+std::string ShortSiteName(std::string_view site) {
+  size_t best = std::string_view::npos;
+  for (std::string_view root : {"system/", "sim/", "scenarios/", "faults/", "tests/"}) {
+    // The last "/<root>" (or the root at the very start): the path from the project root.
+    size_t at = site.rfind("/" + std::string(root));
+    if (at != std::string_view::npos) {
+      at += 1;
+    } else if (site.substr(0, root.size()) == root) {
+      at = 0;
+    }
+    if (at != std::string_view::npos && (best == std::string_view::npos || at > best)) best = at;
+  }
+  return std::string(best == std::string_view::npos ? site : site.substr(best));
+}
 
 std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
                              const RunOptions& o) {
@@ -618,7 +636,25 @@ std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
   }
   w.Line("  workload       %d producers, %.0f msg/s in all; consumer groups: %s", producers, rate,
          cgs.c_str());
+  for (size_t i = 0; i < o.swarm_drawn.size(); ++i) {
+    w.Line("  %-14s %s", i == 0 ? "swarm" : "", o.swarm_drawn[i].c_str());
+  }
   w.Simulated(r.simulated, r.events, r.trace_events);
+  if (!r.buggify_sites.empty()) {
+    size_t enabled = 0;
+    uint64_t fired = 0;
+    std::string hit;
+    for (const auto& [site, st] : r.buggify_sites) {
+      enabled += st.enabled ? 1 : 0;
+      fired += st.fired;
+      if (st.fired > 0) {
+        std::string name = site.substr(site.find_last_of('/') + 1);
+        hit += (hit.empty() ? "" : ", ") + name + " x" + std::to_string(st.fired);
+      }
+    }
+    w.Line("  buggify        %zu sites reached, %zu enabled, %" PRIu64 " firings%s%s",
+           r.buggify_sites.size(), enabled, fired, hit.empty() ? "" : ": ", hit.c_str());
+  }
   // Faults by kind and role.
   std::map<std::string, std::map<std::string, int>> by_kind;
   for (const auto& f : h.faults()) {

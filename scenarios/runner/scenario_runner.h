@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "faults/cluster_map.h"
@@ -31,6 +32,8 @@ struct RunOptions {
   bool buggify = false;          // or'ed with the scenario's own
   bool trace_to_stderr = false;
   std::string replay_command;    // printed with failures and assertion failures
+  // What a swarm draw chose for this run ("path=value" lines, see swarm.h), for the summary.
+  std::vector<std::string> swarm_drawn;
   // Receives every trace event as one formatted line (text traces).
   std::function<void(const std::string&)> trace_listener;
   // Called once the world is built, before anything starts (tests, trace exporters).
@@ -42,6 +45,13 @@ struct RunResult {
   uint64_t seed = 0;
   uint64_t digest = 0;
   uint64_t events = 0;
+  // BUGGIFY sites reached in this run: site ("system/store/commit_log.cc:123") -> (enabled,
+  // firings). Empty when BUGGIFY is off.
+  struct BuggifySite {
+    bool enabled = false;
+    uint64_t fired = 0;
+  };
+  std::map<std::string, BuggifySite> buggify_sites;
   uint64_t trace_events = 0;
   Duration simulated{0};
   bool converged = false;  // the drain phase ended with every group caught up
@@ -80,6 +90,9 @@ std::vector<std::unique_ptr<Workload>> MakeWorkloads(const scenario::Scenario& s
 
 // Runs a loaded scenario (see scenario_file.h) with one seed.
 RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options);
+
+// "system/store/commit_log.cc:120" from the compiler's file name of a BUGGIFY site.
+std::string ShortSiteName(std::string_view site);
 
 // The readable summary (ends with the digest, the result and, on a violation, the replay line).
 std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& s,

@@ -16,9 +16,13 @@ class SummaryWriter {
  public:
   template <typename... Args>
   void Line(const char* format, Args... args) {
-    char buf[512];
-    std::snprintf(buf, sizeof buf, format, args...);
-    out_ += buf;
+    const int n = std::snprintf(nullptr, 0, format, args...);
+    if (n > 0) {
+      std::string buf(static_cast<size_t>(n) + 1, '\0');
+      std::snprintf(buf.data(), buf.size(), format, args...);
+      buf.resize(static_cast<size_t>(n));
+      out_ += buf;
+    }
     out_ += '\n';
   }
   // "  simulated      1h02m01.000s, N events, M trace events"

@@ -13,6 +13,7 @@ bool BuggifyRegistry::Check(std::string_view site, double fire_probability) {
     s.active = random_.Bernoulli(options_.site_enable_probability);
     it = sites_.emplace(std::string(site), s).first;
   }
+  ++it->second.checks;
   if (!it->second.active) return false;
   if (!random_.Bernoulli(fire_probability)) return false;
   ++it->second.fired;

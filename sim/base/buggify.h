@@ -43,11 +43,15 @@ class BuggifyRegistry {
   size_t sites_enabled() const;
   uint64_t firings() const { return firings_; }
 
- private:
   struct Site {
-    bool active = false;
-    uint64_t fired = 0;
+    bool active = false;  // enabled for this run
+    uint64_t checks = 0;  // times the site was reached
+    uint64_t fired = 0;   // times the rare path was taken
   };
+  // Every site reached in this run, by "file:line" (the file as the compiler named it).
+  const std::map<std::string, Site, std::less<>>& sites() const { return sites_; }
+
+ private:
   Options options_;
   Xoshiro256 random_;
   std::map<std::string, Site, std::less<>> sites_;

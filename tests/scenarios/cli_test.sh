@@ -131,6 +131,24 @@ else
   bad "--buggify changes the run, deterministically ($plain / $bug1 / $bug2)"
 fi
 
+# --swarm: the summary prints the draw, the replay line carries --swarm, the same seed gives the
+# same run and the variant differs from the file's own run.
+expect "swarm prints what it drew and a replay line with --swarm" 0 \
+  "swarm +topology.name_servers=" "$rmqsim" run "$lib/chaos.textproto" --seed 5 --swarm \
+  --set phases.chaos=1m
+sw1=$("$rmqsim" run "$lib/chaos.textproto" --seed 5 --set phases.chaos=1m --digest-only --swarm)
+sw2=$("$rmqsim" run "$lib/chaos.textproto" --seed 5 --set phases.chaos=1m --digest-only --swarm)
+nosw=$("$rmqsim" run "$lib/chaos.textproto" --seed 5 --set phases.chaos=1m --digest-only)
+if [[ -n $sw1 && $sw1 == "$sw2" && $sw1 != "$nosw" ]]; then
+  ok "--swarm changes the run, deterministically"
+else
+  bad "--swarm changes the run, deterministically ($sw1 / $sw2 / $nosw)"
+fi
+expect "a failing swarm seed's replay line carries --swarm" 1 "replay: rmqsim run .* --swarm" \
+  "$rmqsim" sweep "$data/broken_promise.textproto" --seeds 1 --swarm
+expect "sweep --buggify reports BUGGIFY sites" 0 "buggify sites \(runs enabled" \
+  "$rmqsim" sweep "$lib/chaos.textproto" --seeds 1..2 --jobs 2 --buggify --set phases.chaos=1m
+
 expect "list shows the library" 0 "chaos.textproto" "$rmqsim" list "$lib"
 
 echo "$passed passed, $failed failed"

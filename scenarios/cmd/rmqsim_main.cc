@@ -33,6 +33,7 @@
 #include "scenarios/runner/scenario_runner.h"
 #include "scenarios/runner/shrink.h"
 #include "scenarios/runner/swarm.h"
+#include "sim/base/planted_bugs.h"
 
 namespace {
 
@@ -81,14 +82,32 @@ std::string Quote(const std::string& s) {
   return out + "'";
 }
 
-std::string ReplayLine(const std::string& file, uint64_t seed, const std::vector<std::string>& sets,
-                       bool buggify, bool swarm) {
+// Flags shared by run, replay, sweep and shrink beyond the seed.
+struct Variant {
+  std::vector<std::string> sets;
+  bool buggify = false;
+  bool swarm = false;
+  std::vector<std::string> plant;  // planted bugs
+};
+
+std::string ReplayLine(const std::string& file, uint64_t seed, const Variant& v) {
   std::string line = "rmqsim run " + Quote(file) + " --seed " + std::to_string(seed);
-  for (const auto& s : sets) line += " --set " + Quote(s);
-  if (buggify) line += " --buggify";
-  if (swarm) line += " --swarm";
+  for (const auto& s : v.sets) line += " --set " + Quote(s);
+  if (v.buggify) line += " --buggify";
+  if (v.swarm) line += " --swarm";
+  for (const auto& p : v.plant) line += " --plant " + p;
   return line;
 }
+
+// A planted bug's name (see `rmqsim list`).
+const CLI::Validator kPlantValidator(
+    [](const std::string& v) {
+      if (rmqsim::IsPlantedBug(v)) return std::string();
+      std::string known;
+      for (const auto& b : rmqsim::PlantedBugs()) known += std::string(known.empty() ? "" : ", ") + b.name;
+      return "unknown planted bug \"" + v + "\" (known: " + known + ")";
+    },
+    "BUG");
 
 // The seed's swarm variant of a scenario (see swarm.h), or exit 2 naming the problem.
 sc::SwarmVariant SwarmOrExit(const rmqsim::scenario::Scenario& base, uint64_t seed) {
@@ -138,9 +157,7 @@ bool ParseSeeds(const std::string& text, std::vector<uint64_t>* out) {
 struct RunFlags {
   std::string file;
   uint64_t seed = 1;
-  std::vector<std::string> sets;
-  bool buggify = false;
-  bool swarm = false;
+  Variant v;
   bool trace_stderr = false;
   bool digest_only = false;
   std::string history_out;
@@ -150,17 +167,18 @@ struct RunFlags {
 };
 
 int RunCommand(const RunFlags& f) {
-  auto scenario = LoadOrExit(f.file, f.sets);
+  auto scenario = LoadOrExit(f.file, f.v.sets);
   sc::RunOptions o;
-  if (f.swarm) {
+  o.planted_bugs = f.v.plant;
+  if (f.v.swarm) {
     sc::SwarmVariant v = SwarmOrExit(scenario, f.seed);
     scenario = std::move(v.scenario);
     o.swarm_drawn = std::move(v.drawn);
   }
   o.seed = f.seed;
-  o.buggify = f.buggify;
+  o.buggify = f.v.buggify;
   o.trace_to_stderr = f.trace_stderr;
-  o.replay_command = ReplayLine(f.file, f.seed, f.sets, f.buggify, f.swarm);
+  o.replay_command = ReplayLine(f.file, f.seed, f.v);
   std::FILE* text_trace = nullptr;
   if (!f.text_trace_out.empty()) {
     text_trace = std::fopen(f.text_trace_out.c_str(), "w");
@@ -235,13 +253,13 @@ std::vector<std::string> SplitTabs(const std::string& line) {
 // Runs one seed in this (child) process and writes one line to fd.
 // The line: ok, digest, wall, simulated, failed checks, fault coverage, BUGGIFY sites, first
 // violation (tab-separated; "-" for an empty field).
-void RunSeedChild(const rmqsim::scenario::Scenario& base, uint64_t seed, bool buggify, bool swarm,
-                  int fd) {
+void RunSeedChild(const rmqsim::scenario::Scenario& base, uint64_t seed, const Variant& v, int fd) {
   sc::RunOptions o;
   o.seed = seed;
-  o.buggify = buggify;
+  o.buggify = v.buggify;
+  o.planted_bugs = v.plant;
   auto start = std::chrono::steady_clock::now();
-  rmqsim::scenario::Scenario s = swarm ? SwarmOrExit(base, seed).scenario : base;
+  rmqsim::scenario::Scenario s = v.swarm ? SwarmOrExit(base, seed).scenario : base;
   sc::RunResult r = sc::RunScenario(s, o);
   std::string failed, first;
   for (const auto& c : r.checks) {
@@ -305,9 +323,7 @@ struct SweepFlags {
   int jobs = 1;
   std::string shard;  // "K/N"
   std::string junit;
-  std::vector<std::string> sets;
-  bool buggify = false;
-  bool swarm = false;
+  Variant v;
   bool check_determinism = false;
 };
 
@@ -327,7 +343,7 @@ int SweepCommand(const SweepFlags& f) {
     }
   }
   std::vector<rmqsim::scenario::Scenario> scenarios;
-  for (const auto& file : f.files) scenarios.push_back(LoadOrExit(file, f.sets));
+  for (const auto& file : f.files) scenarios.push_back(LoadOrExit(file, f.v.sets));
   std::vector<SeedOutcome> outcomes;
   std::vector<size_t> scenario_of;
   size_t k = 0;
@@ -360,8 +376,7 @@ int SweepCommand(const SweepFlags& f) {
       pid_t pid = fork();
       if (pid == 0) {
         close(fds[0]);
-        RunSeedChild(scenarios[scenario_of[index]], outcomes[index].seed, f.buggify, f.swarm,
-                     fds[1]);
+        RunSeedChild(scenarios[scenario_of[index]], outcomes[index].seed, f.v, fds[1]);
         close(fds[1]);
         _exit(0);
       }
@@ -508,7 +523,7 @@ int SweepCommand(const SweepFlags& f) {
       std::string checks = o.nondeterministic ? "determinism" : o.crashed ? "crash" : o.failed_checks;
       std::printf("    %-40s %6" PRIu64 "  %-20s %s\n", o.file.c_str(), o.seed, checks.c_str(),
                   o.nondeterministic ? "digests differ between two runs" : o.first_violation.c_str());
-      std::printf("      replay: %s\n", ReplayLine(o.file, o.seed, f.sets, f.buggify, f.swarm).c_str());
+      std::printf("      replay: %s\n", ReplayLine(o.file, o.seed, f.v).c_str());
     }
   }
   std::printf("%zu passed, %zu failed\n", outcomes.size() - bad, bad);
@@ -542,7 +557,7 @@ int SweepCommand(const SweepFlags& f) {
                                               : o.first_violation;
         xml += ">\n      <failure message=\"" + XmlEscape(what) + "\">" +
                XmlEscape("checks: " + (o.nondeterministic ? std::string("determinism") : o.failed_checks) +
-                         "\nreplay: " + ReplayLine(o.file, o.seed, f.sets, f.buggify, f.swarm)) +
+                         "\nreplay: " + ReplayLine(o.file, o.seed, f.v)) +
                "</failure>\n    </testcase>\n";
       }
       xml += "  </testsuite>\n";
@@ -555,23 +570,27 @@ int SweepCommand(const SweepFlags& f) {
 
 // ------------------------------------------------------------------------------ shrink
 
-int ShrinkCommand(const std::string& file, uint64_t seed, const std::vector<std::string>& sets,
-                  bool buggify, bool swarm) {
-  auto scenario = LoadOrExit(file, sets);
-  if (swarm) scenario = SwarmOrExit(scenario, seed).scenario;
+int ShrinkCommand(const std::string& file, uint64_t seed, const Variant& v) {
+  auto scenario = LoadOrExit(file, v.sets);
+  if (v.swarm) scenario = SwarmOrExit(scenario, seed).scenario;
   sc::ShrinkOptions o;
   o.seed = seed;
-  o.buggify = buggify;
+  o.buggify = v.buggify;
+  o.planted_bugs = v.plant;
   o.log = [](const std::string& line) { std::fprintf(stderr, "shrink: %s\n", line.c_str()); };
   auto r = sc::Shrink(scenario, o);
   if (!r.ok()) {
     std::fprintf(stderr, "rmqsim shrink: %s\n", r.status().message().c_str());
     return r.status().code() == rmqsim::StatusCode::kFailedPrecondition ? kExitOk : kExitUsage;
   }
+  // The shrunk file carries every override and the swarm draw: only the flags remain.
+  Variant rest;
+  rest.buggify = v.buggify;
+  rest.plant = v.plant;
   std::printf("# Shrunk from %s%s, seed %" PRIu64 ": %d fault(s) -> %d; checker %s still fails.\n"
-              "# Replay: rmqsim run <this file> --seed %" PRIu64 "%s\n",
-              file.c_str(), swarm ? " (its swarm variant)" : "", seed, r->faults_before, r->faults_after, r->checker.c_str(), seed,
-              buggify ? " --buggify" : "");
+              "# Replay: %s\n",
+              file.c_str(), v.swarm ? " (its swarm variant)" : "", seed, r->faults_before,
+              r->faults_after, r->checker.c_str(), ReplayLine("<this file>", seed, rest).c_str());
   std::fputs(sc::ScenarioToText(r->scenario).c_str(), stdout);
   return kExitViolation;
 }
@@ -604,7 +623,9 @@ int ListCommand(const std::string& dir) {
   for (const auto& w : sc::WorkloadNames()) std::printf(" %s", w.c_str());
   std::printf("\ncheckers:");
   for (const auto& c : rmqsim::checkers::CheckerNames()) std::printf(" %s", c.c_str());
-  std::printf("\nfault kinds:");
+  std::printf("\nplanted bugs (off unless --plant NAME):\n");
+  for (const auto& b : rmqsim::PlantedBugs()) std::printf("  %-28s %s\n", b.name, b.description);
+  std::printf("fault kinds:");
   const auto* kinds = rmqsim::scenario::FaultKind_descriptor();
   for (int i = 1; i < kinds->value_count(); ++i) std::printf(" %s", kinds->value(i)->name().c_str());
   std::printf("\n");
@@ -648,10 +669,12 @@ const CLI::Validator kSeedValidator(
 void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--seed", f.seed, "World seed (the same seed gives the same run)")
       ->check(kSeedValidator);
-  c->add_option("--set", f.sets, "Override a scenario field: path=value (repeatable), e.g. "
+  c->add_option("--set", f.v.sets, "Override a scenario field: path=value (repeatable), e.g. "
                                  "phases.chaos=10m, topology.broker_groups[0].flush=ASYNC_FLUSH");
-  c->add_flag("--buggify", f.buggify, "Enable BUGGIFY sites");
-  c->add_flag("--swarm", f.swarm,
+  c->add_flag("--buggify", f.v.buggify, "Enable BUGGIFY sites");
+  c->add_option("--plant", f.v.plant, "Turn a planted bug on (repeatable; see rmqsim list)")
+      ->check(kPlantValidator);
+  c->add_flag("--swarm", f.v.swarm,
               "Run the seed's swarm variant: knobs, topology sizes and fault mix drawn from the seed");
   c->add_option("--history", f.history_out, "Write the history as JSON lines to this file");
   c->add_option("--trace", f.trace_out,
@@ -686,26 +709,28 @@ int main(int argc, char** argv) {
   sw->add_option("--jobs", sweep.jobs, "Runs in parallel (processes)")->check(CLI::Range(1, 256));
   sw->add_option("--shard", sweep.shard, "Run only shard K of N (K/N) of the file x seed runs");
   sw->add_option("--junit", sweep.junit, "Write JUnit XML to this file");
-  sw->add_option("--set", sweep.sets, "Override a scenario field in every file (repeatable)");
-  sw->add_flag("--buggify", sweep.buggify, "Enable BUGGIFY sites");
-  sw->add_flag("--swarm", sweep.swarm, "Each seed runs its own swarm variant of each file");
+  sw->add_option("--set", sweep.v.sets, "Override a scenario field in every file (repeatable)");
+  sw->add_flag("--buggify", sweep.v.buggify, "Enable BUGGIFY sites");
+  sw->add_option("--plant", sweep.v.plant, "Turn a planted bug on (repeatable; see rmqsim list)")
+      ->check(kPlantValidator);
+  sw->add_flag("--swarm", sweep.v.swarm, "Each seed runs its own swarm variant of each file");
   sw->add_flag("--check-determinism", sweep.check_determinism,
                "Run every seed twice (separate processes) and compare the digests");
 
   std::string shrink_file;
   uint64_t shrink_seed = 1;
-  std::vector<std::string> shrink_sets;
-  bool shrink_buggify = false;
-  bool shrink_swarm = false;
+  Variant shrink_v;
   auto* sh = app.add_subcommand(
       "shrink", "Shrink a failing seed's fault plan to a minimal scripted timeline");
   sh->add_option("file", shrink_file, "Scenario file")->required();
   sh->add_option("--seed", shrink_seed, "The failing seed")
       ->required()
       ->check(kSeedValidator);
-  sh->add_option("--set", shrink_sets, "Override a scenario field (repeatable)");
-  sh->add_flag("--buggify", shrink_buggify, "Enable BUGGIFY sites");
-  sh->add_flag("--swarm", shrink_swarm,
+  sh->add_option("--set", shrink_v.sets, "Override a scenario field (repeatable)");
+  sh->add_flag("--buggify", shrink_v.buggify, "Enable BUGGIFY sites");
+  sh->add_option("--plant", shrink_v.plant, "Turn a planted bug on (repeatable; see rmqsim list)")
+      ->check(kPlantValidator);
+  sh->add_flag("--swarm", shrink_v.swarm,
                "Shrink the seed's swarm variant (the printed scenario is that variant)");
 
   std::string list_dir = "scenarios/library";
@@ -736,8 +761,7 @@ int main(int argc, char** argv) {
   if (r->parsed()) return RunCommand(run);
   if (rp->parsed()) return RunCommand(replay);
   if (sw->parsed()) return SweepCommand(sweep);
-  if (sh->parsed()) return ShrinkCommand(shrink_file, shrink_seed, shrink_sets, shrink_buggify,
-                                     shrink_swarm);
+  if (sh->parsed()) return ShrinkCommand(shrink_file, shrink_seed, shrink_v);
   if (ls->parsed()) return ListCommand(list_dir);
   if (d->parsed()) {
     demo.faults = !no_faults;

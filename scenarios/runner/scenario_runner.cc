@@ -13,6 +13,7 @@
 #include "scenarios/workloads/client_apps.h"
 #include "system/broker/broker.h"
 #include "system/common/mix_all.h"
+#include "sim/base/planted_bugs.h"
 #include "system/namesrv/name_server.h"
 
 namespace rmqsim::scenarios {
@@ -372,6 +373,7 @@ bool RunResult::ok() const {
 }
 
 RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
+  ScopedPlantedBugs planted(o.planted_bugs);
   HistoryRecorder recorder(nullptr);
   sim::WorldConfig wc;
   wc.seed = o.seed;
@@ -613,6 +615,9 @@ std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
   w.Line("rmqsim run %s  seed=%" PRIu64 "  chaos=%s  quiet=%s  buggify=%s", sc.name().c_str(),
          r.seed, sc.phases().chaos().c_str(), sc.phases().quiet().c_str(),
          (o.buggify || sc.buggify()) ? "on" : "off");
+  for (const auto& bug : o.planted_bugs) {
+    w.Line("  PLANTED BUG    %s (a deliberate defect, for measuring the checkers)", bug.c_str());
+  }
   std::string groups;
   for (const auto& g : sc.topology().broker_groups()) {
     groups += (groups.empty() ? "" : ", ") + g.name() + " " +

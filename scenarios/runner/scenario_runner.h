@@ -34,6 +34,8 @@ struct RunOptions {
   std::string replay_command;    // printed with failures and assertion failures
   // What a swarm draw chose for this run ("path=value" lines, see swarm.h), for the summary.
   std::vector<std::string> swarm_drawn;
+  // Planted bugs to turn on for this run (sim/base/planted_bugs.h); names must be known.
+  std::vector<std::string> planted_bugs;
   // Receives every trace event as one formatted line (text traces).
   std::function<void(const std::string&)> trace_listener;
   // Called once the world is built, before anything starts (tests, trace exporters).

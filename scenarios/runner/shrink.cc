@@ -52,6 +52,7 @@ StatusOr<ShrinkResult> Shrink(const scenario::Scenario& s, const ShrinkOptions& 
   RunOptions ro;
   ro.seed = o.seed;
   ro.buggify = o.buggify;
+  ro.planted_bugs = o.planted_bugs;
   RunResult first = RunScenario(s, ro);
   ++result.runs;
   for (const auto& c : first.checks) {

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "scenarios/proto/scenario.pb.h"
 #include "sim/base/status.h"
@@ -15,6 +16,7 @@ namespace rmqsim::scenarios {
 struct ShrinkOptions {
   uint64_t seed = 1;
   bool buggify = false;
+  std::vector<std::string> planted_bugs;  // see RunOptions
   int max_runs = 80;  // runs of the scenario at most (each is a whole simulation)
   std::function<void(const std::string&)> log;
 };

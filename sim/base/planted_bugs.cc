@@ -1,0 +1,67 @@
+#include "sim/base/planted_bugs.h"
+
+#include <algorithm>
+
+#include "sim/base/assert.h"
+
+namespace rmqsim {
+namespace {
+thread_local std::vector<std::string> g_on;
+}  // namespace
+
+const std::vector<PlantedBugInfo>& PlantedBugs() {
+  static const std::vector<PlantedBugInfo> kBugs = {
+      {"namesrv.never_expire",
+       "the name server's scan never removes a broker whose registrations stopped (routes: stale "
+       "routes)"},
+      {"namesrv.expire_early",
+       "the name server expires a broker 25 s after its last registration instead of 120 s "
+       "(routes: early purges)"},
+      {"store.sync_flush_no_wait",
+       "a SYNC_FLUSH put is acknowledged before its flush (delivery: SEND_OK lost on power loss)"},
+      {"store.recover_drop_last",
+       "recovery after a crash drops the last complete message of the commit log (delivery: "
+       "SEND_OK lost after kill -9)"},
+      {"ha.sync_master_no_wait",
+       "a SYNC_MASTER acknowledges a put without waiting for its slave (delivery: SEND_OK lost "
+       "when the master's copy is lost)"},
+      {"ha.slave_skip_bytes",
+       "a slave skips a few bytes of a transfer it receives (replicas: the slave's commit log "
+       "differs from its master's)"},
+      {"broker.pull_skip_message",
+       "a pull that finds more messages than it returns reports a next offset one too far "
+       "(delivery: messages never delivered)"},
+      {"broker.send_back_dropped",
+       "CONSUMER_SEND_MSG_BACK answers SUCCESS without storing the retry message (delivery / "
+       "retry: failed consumptions never come back)"},
+      {"client.commit_on_receipt",
+       "a push consumer commits offsets of messages it has pulled but not yet consumed "
+       "(delivery: messages lost when a consumer dies)"},
+      {"client.rebalance_drops_queue",
+       "the average allocation leaves the last message queue of a topic to nobody (delivery: "
+       "messages never consumed)"},
+  };
+  return kBugs;
+}
+
+bool IsPlantedBug(std::string_view name) {
+  for (const auto& b : PlantedBugs()) {
+    if (name == b.name) return true;
+  }
+  return false;
+}
+
+bool PlantedBugOn(std::string_view name) {
+  if (g_on.empty()) return false;
+  RMQ_ASSERT_MSG(IsPlantedBug(name), "unknown planted bug " + std::string(name));
+  return std::find(g_on.begin(), g_on.end(), name) != g_on.end();
+}
+
+ScopedPlantedBugs::ScopedPlantedBugs(std::vector<std::string> names) : previous_(g_on) {
+  for (const auto& n : names) RMQ_ASSERT_MSG(IsPlantedBug(n), "unknown planted bug " + n);
+  g_on = std::move(names);
+}
+
+ScopedPlantedBugs::~ScopedPlantedBugs() { g_on = std::move(previous_); }
+
+}  // namespace rmqsim

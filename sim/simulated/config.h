@@ -57,6 +57,11 @@ struct WorldConfig {
   // Receives every trace event as it is emitted (text traces to a file, exporters). It must not
   // touch the world: it only observes.
   std::function<void(const StampedTraceEvent&)> trace_listener;
+  // The digest also folds in each dispatched event's kind (the type of its callback: which
+  // lambda or coroutine step), the bytes every network delivery hands to a process and every disk
+  // write stores, and the number of random draws of the processes. Costs a few per cent of run
+  // time; without it the digest covers trace events and event times and owners only.
+  bool deep_digest = false;
   // Printed with assertion failures: how to reproduce this run ("rmqsim demo --seed 42").
   std::string replay_command;
 };

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "sim/base/hash.h"
 #include "sim/base/limits.h"
 #include "sim/simulated/world.h"
 
@@ -195,6 +196,7 @@ Status SimDisk::WriteAt(FileData& f, const std::string& path, uint64_t offset,
   if (bytes.empty()) return Status::Ok();
   RMQ_RETURN_IF_ERROR(Grow(f, path, offset + bytes.size()));
   std::memcpy(f.current.data() + offset, bytes.data(), bytes.size());
+  world_.DigestBytes(Fnv1a64(path) ^ offset, bytes);
   MarkDirty(f, offset, offset + bytes.size());
   f.has_last_write = true;
   f.last_write_offset = offset;

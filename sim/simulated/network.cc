@@ -507,6 +507,7 @@ void SimNetwork::DeliverToEndpoint(Conn& c, int side_to, std::vector<std::byte> 
     // Borrow the handler (it may close the connection, or erase `c`), then give it back.
     uint64_t id = c.id;
     auto handler = std::move(dst.on_data);
+    world_.DigestBytes(c.id * 2 + static_cast<uint64_t>(side_to), data);
     world_.RunAs(dst.owner, [&] { handler(std::span<const std::byte>(data)); });
     Conn* after = Find(id);
     if (after != nullptr && after->ep[side_to].state == EpState::kOpen &&
@@ -515,6 +516,7 @@ void SimNetwork::DeliverToEndpoint(Conn& c, int side_to, std::vector<std::byte> 
     }
     return;
   }
+  world_.DigestBytes(c.id * 2 + static_cast<uint64_t>(side_to), data);
   dst.pending_in.insert(dst.pending_in.end(), data.begin(), data.end());
   if (dst.started) PostDelivery(c, side_to);
 }

@@ -179,7 +179,7 @@ ProcessRuntime::ProcessRuntime(World& world, Owner owner, MachineId machine, std
       machine_(machine),
       name_(std::move(name)),
       data_dir_(std::move(data_dir)),
-      random_(seed),
+      random_(seed, world.random_draw_counter()),
       clock_(std::make_unique<SimClock>(world, machine)),
       executor_(std::make_unique<SimExecutor>(*this)),
       net_(std::make_unique<SimNet>(*this)),

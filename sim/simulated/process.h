@@ -16,6 +16,20 @@ namespace rmqsim::sim {
 class World;
 class SimDisk;
 
+// A process's random stream, counting its draws into the world's total (the deep digest).
+class CountedRandom final : public RandomSource {
+ public:
+  CountedRandom(uint64_t seed, uint64_t* draws) : random_(seed), draws_(draws) {}
+  uint64_t Next64() override {
+    ++*draws_;
+    return random_.Next64();
+  }
+
+ private:
+  Xoshiro256 random_;
+  uint64_t* draws_;
+};
+
 class ProcessRuntime final : public Runtime {
  public:
   ProcessRuntime(World& world, Owner owner, MachineId machine, std::string name,
@@ -49,7 +63,7 @@ class ProcessRuntime final : public Runtime {
   MachineId machine_;
   std::string name_;
   std::string data_dir_;
-  Xoshiro256 random_;
+  CountedRandom random_;
   bool dead_ = false;
   std::unique_ptr<SimClock> clock_;
   std::unique_ptr<SimExecutor> executor_;

@@ -2,7 +2,9 @@
 
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 
+#include "sim/base/hash.h"
 #include "sim/base/limits.h"
 #include "sim/simulated/process.h"
 
@@ -418,6 +420,13 @@ void World::Dispatch(Scheduler::Event& e) {
   ++events_processed_;
   digest_.AddRaw((static_cast<uint64_t>(e.time_ns) * 31) ^ e.owner.process ^
                  (e.owner.incarnation << 40));
+  if (config_.deep_digest) {
+    // The event's kind: the type of the callable (a lambda's type names its place in the code).
+    const std::type_info* kind = &e.fn.target_type();
+    auto it = kind_hashes_.find(kind);
+    if (it == kind_hashes_.end()) it = kind_hashes_.emplace(kind, Fnv1a64(kind->name())).first;
+    digest_.AddRaw(it->second);
+  }
   current_owner_ = e.owner;
   e.fn();
   current_owner_ = Owner{};
@@ -448,6 +457,26 @@ bool World::RunUntil(const std::function<bool()>& pred, MonoTime deadline) {
 }
 
 // ------------------------------------------------------------------ tracing and inspection
+
+uint64_t World::digest() const {
+  return config_.deep_digest ? HashCombine(digest_.value(), random_draws_) : digest_.value();
+}
+
+void World::DigestBytes(uint64_t what, std::span<const std::byte> bytes) {
+  if (!config_.deep_digest) return;
+  // Eight bytes at a time (the digest runs on every delivered and written byte).
+  uint64_t h = HashCombine(kFnvOffset64, what ^ bytes.size());
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    uint64_t w;
+    std::memcpy(&w, bytes.data() + i, 8);
+    h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+    h ^= h >> 32;
+  }
+  uint64_t tail = 0;
+  if (i < bytes.size()) std::memcpy(&tail, bytes.data() + i, bytes.size() - i);
+  digest_.AddRaw(HashCombine(h, tail));
+}
 
 void World::EmitTrace(std::string_view node, TraceEvent event) {
   StampedTraceEvent stamped{now_, std::string(node), std::move(event)};

@@ -15,6 +15,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
+#include <typeinfo>
 #include <string>
 #include <vector>
 
@@ -134,8 +136,15 @@ class World {
   // ---------------------------------------------------------------- inspection
   uint64_t seed() const { return config_.seed; }
   const WorldConfig& config() const { return config_; }
-  // Digest of every trace event and every dispatched event so far.
-  uint64_t digest() const { return digest_.value(); }
+  // Digest of every trace event and every dispatched event so far (and, with deep_digest, of
+  // event kinds, delivered and written bytes and random draws).
+  uint64_t digest() const;
+  // Deep digest: data the world moves (the network's deliveries, the disks' writes). `what`
+  // tells the streams apart. No-op without deep_digest.
+  void DigestBytes(uint64_t what, std::span<const std::byte> bytes);
+  // Random draws made by the processes so far (counted by their random sources).
+  uint64_t random_draws() const { return random_draws_; }
+  uint64_t* random_draw_counter() { return &random_draws_; }
   uint64_t events_processed() const { return events_processed_; }
   uint64_t trace_events_emitted() const { return trace_events_emitted_; }
   const std::deque<StampedTraceEvent>& trace_events() const { return trace_kept_; }
@@ -219,6 +228,9 @@ class World {
   MonoTime now_{};
   Scheduler scheduler_;
   TraceDigest digest_;
+  uint64_t random_draws_ = 0;
+  // Event kind -> hash of its type's name (cached per type; looked up, never iterated).
+  std::map<const std::type_info*, uint64_t> kind_hashes_;
   uint64_t events_processed_ = 0;
   uint64_t events_at_instant_ = 0;
   uint64_t trace_events_emitted_ = 0;

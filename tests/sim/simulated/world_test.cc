@@ -110,5 +110,60 @@ TEST_F(WorldTest, PowerOffTakesEveryProcessOnTheMachine) {
   EXPECT_TRUE(world_.StartProcess(p1).ok());
 }
 
+
+// ---------------------------------------------------------------- the deep digest
+
+// One run of a tiny world: a process that (optionally) draws a random number, writes `bytes` to
+// a file, and schedules two timers of different kinds at one instant in the given order.
+uint64_t TinyRunDigest(bool deep, const std::string& bytes, bool swap_timers, bool extra_draw) {
+  sim::WorldConfig config;
+  config.seed = 7;
+  config.deep_digest = deep;
+  sim::World world(config);
+  int hits = 0;
+  auto m = *world.AddMachine({.name = "a", .ip = "10.0.0.1"});
+  auto id = *world.AddProcess(m, "p", [&](Runtime& rt) {
+    return std::make_unique<ScriptedService>(rt, [&](ScriptedService& s) {
+      if (extra_draw) (void)s.rt.random().Next64();
+      auto f = s.rt.fs().Open("data.bin", OpenMode::kCreateOrOpen);
+      if (!f.ok()) return f.status();
+      RMQ_RETURN_IF_ERROR((*f)->Append(std::as_bytes(std::span(bytes.data(), bytes.size()))));
+      auto first = [&hits] { ++hits; };
+      auto second = [&hits] { hits += 2; };
+      if (swap_timers) {
+        s.rt.executor().ScheduleAfter(seconds(1), second);
+        s.rt.executor().ScheduleAfter(seconds(1), first);
+      } else {
+        s.rt.executor().ScheduleAfter(seconds(1), first);
+        s.rt.executor().ScheduleAfter(seconds(1), second);
+      }
+      return Status::Ok();
+    });
+  });
+  EXPECT_TRUE(world.StartProcess(id).ok());
+  world.RunFor(seconds(2));
+  return world.digest();
+}
+
+TEST(DeepDigestTest, SameRunSameDigest) {
+  EXPECT_EQ(TinyRunDigest(true, "hello", false, false), TinyRunDigest(true, "hello", false, false));
+}
+
+TEST(DeepDigestTest, DataAloneChangesTheDeepDigest) {
+  // Same events, same traces, different bytes on disk: only the deep digest sees it.
+  EXPECT_EQ(TinyRunDigest(false, "hello", false, false), TinyRunDigest(false, "hellp", false, false));
+  EXPECT_NE(TinyRunDigest(true, "hello", false, false), TinyRunDigest(true, "hellp", false, false));
+}
+
+TEST(DeepDigestTest, SwappedCallbacksAtOneInstantChangeTheDeepDigest) {
+  EXPECT_EQ(TinyRunDigest(false, "x", false, false), TinyRunDigest(false, "x", true, false));
+  EXPECT_NE(TinyRunDigest(true, "x", false, false), TinyRunDigest(true, "x", true, false));
+}
+
+TEST(DeepDigestTest, AnExtraRandomDrawChangesTheDeepDigest) {
+  EXPECT_EQ(TinyRunDigest(false, "x", false, false), TinyRunDigest(false, "x", false, true));
+  EXPECT_NE(TinyRunDigest(true, "x", false, false), TinyRunDigest(true, "x", false, true));
+}
+
 }  // namespace
 }  // namespace rmqsim::sim

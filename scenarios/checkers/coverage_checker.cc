@@ -77,7 +77,8 @@ CheckResult CoverageChecker::Check(const history::History& h,
   std::snprintf(line, sizeof line, "%-26s %6s %6s %12s %9s %9s %6s", "kind x role", "master",
                 "slave", "name-server", "producer", "consumer", "any");
   AddNote(r, line, 100);
-  for (const auto& [kind, row] : table) {
+  for (const auto& [kind, by_role] : table) {
+    const auto& row = by_role;  // a lambda cannot capture a structured binding in clang 14
     auto n = [&](std::string_view role) -> unsigned long long {
       auto it = row.find(std::string(role));
       return it == row.end() ? 0 : it->second;

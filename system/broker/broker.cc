@@ -361,13 +361,52 @@ void Broker::RegisterProcessors() {
       return fn(req, std::move(responder));
     });
   };
+  // The requests Java runs on its SendMessageThread pool (SEND_MESSAGE, V2, batch, send-back).
+  auto add_send = [this, add](int32_t code, std::function<Reply(const Command&, Responder)> fn) {
+    add(code, [this, fn](const Command& r, Responder resp) -> Reply {
+      // BUGGIFY: SYSTEM_BUSY, as Java's BrokerFastFailure answers a request that waited in the
+      // send thread pool's queue longer than waitTimeMillsInSendQueue (200 ms): nothing is
+      // stored, the answer comes after that wait, and the producer does not retry it (4.9.8's
+      // retryResponseCodes leave SYSTEM_BUSY out).
+      if (RMQ_BUGGIFY_WITH_PROB(rt_, 0.02)) {
+        const int64_t waited_ms = rt_.random().UniformInt(201, 500);
+        RemotingCommand busy = r.CreateResponse(
+            ResponseCode::SYSTEM_BUSY,
+            "[TIMEOUT_CLEAN_QUEUE]broker busy, start flow control for a while, period in queue: " +
+                std::to_string(waited_ms) +
+                "ms, size of queue: " + std::to_string(rt_.random().UniformInt(1, 64)));
+        rt_.executor().ScheduleAfter(milliseconds(waited_ms),
+                                     guard_.Wrap([resp, busy]() mutable {
+                                       resp.Respond(std::move(busy));
+                                     }));
+        return std::nullopt;
+      }
+      // BUGGIFY: the request waits up to 150 ms in the send thread pool's queue before it is
+      // processed (a busy SendMessageThread pool; under waitTimeMillsInSendQueue, so it still
+      // runs). Requests of different connections may then reach the store in another order.
+      if (RMQ_BUGGIFY(rt_)) {
+        Duration queued = rt_.random().UniformDuration(milliseconds(1), milliseconds(150));
+        rt_.executor().ScheduleAfter(queued, guard_.Wrap([this, fn, r, resp]() mutable {
+          if (stopping_) {
+            resp.Respond(r.CreateResponse(ResponseCode::SYSTEM_BUSY, "the broker is shutting down"));
+            return;
+          }
+          Reply reply = fn(r, resp);
+          if (reply) resp.Respond(std::move(*reply));
+        }));
+        return std::nullopt;
+      }
+      return fn(r, std::move(resp));
+    });
+  };
   for (int32_t code : {RequestCode::SEND_MESSAGE, RequestCode::SEND_MESSAGE_V2}) {
-    add(code, [this](const Command& r, Responder resp) { return ProcessSend(r, resp); });
+    add_send(code, [this](const Command& r, Responder resp) { return ProcessSend(r, resp); });
   }
-  add(RequestCode::SEND_BATCH_MESSAGE,
-      [this](const Command& r, Responder resp) { return ProcessSendBatch(r, resp); });
-  add(RequestCode::CONSUMER_SEND_MSG_BACK,
-      [this](const Command& r, Responder resp) { return ProcessConsumerSendMsgBack(r, resp); });
+  add_send(RequestCode::SEND_BATCH_MESSAGE,
+           [this](const Command& r, Responder resp) { return ProcessSendBatch(r, resp); });
+  add_send(RequestCode::CONSUMER_SEND_MSG_BACK, [this](const Command& r, Responder resp) {
+    return ProcessConsumerSendMsgBack(r, resp);
+  });
   add(RequestCode::PULL_MESSAGE,
       [this](const Command& r, Responder resp) { return ProcessPull(r, resp, true); });
   add(RequestCode::HEART_BEAT,

@@ -1,5 +1,8 @@
 #include "system/broker/pull_request_hold_service.h"
 
+#include "sim/base/assert.h"
+#include "sim/base/buggify.h"
+
 namespace rmqsim::broker {
 
 PullRequestHoldService::PullRequestHoldService(Runtime& rt, Duration check_interval,
@@ -25,7 +28,12 @@ void PullRequestHoldService::Shutdown() {
 }
 
 void PullRequestHoldService::ScheduleCheck() {
-  timer_ = rt_.executor().ScheduleAfter(check_interval_, guard_.Wrap([this] {
+  Duration wait = check_interval_;
+  // BUGGIFY: the pass runs up to one check interval late (Java's PullRequestHoldService thread,
+  // waitForRunning(5 s), behind a GC pause or a busy CPU), so idle long polls are answered up to
+  // 25 s after they arrived instead of 20 s; clients wait 30 s.
+  if (RMQ_BUGGIFY(rt_)) wait += rt_.random().UniformDuration(Duration::zero(), check_interval_);
+  timer_ = rt_.executor().ScheduleAfter(wait, guard_.Wrap([this] {
     CheckHoldRequest();
     if (running_) ScheduleCheck();
   }));
@@ -42,7 +50,29 @@ void PullRequestHoldService::SuspendPullRequest(const std::string& topic, int32_
   table_[{topic, queue_id}].push_back(std::move(request));
 }
 
+std::string PullRequestHoldService::CheckNoOverdueRequest() const {
+  if (!last_check_) return "";
+  for (const auto& [key, list] : table_) {
+    for (const PullRequest& r : list) {
+      const MonoTime deadline = r.suspend_time + r.timeout;
+      if (deadline < *last_check_) {
+        return "pull of " + key.first + "@" + std::to_string(key.second) + " from offset " +
+               std::to_string(r.pull_from_offset) + " (opaque " +
+               std::to_string(r.request.opaque) + ") was due at " + FormatMonoTime(deadline) +
+               " but is still held after the pass at " + FormatMonoTime(*last_check_) +
+               " (now " + FormatMonoTime(rt_.Now()) + ")";
+      }
+    }
+  }
+  return "";
+}
+
 void PullRequestHoldService::CheckHoldRequest() {
+  if (InSimulation()) {
+    std::string overdue = CheckNoOverdueRequest();
+    RMQ_SIM_ASSERT_MSG(overdue.empty(), overdue);
+  }
+  last_check_ = rt_.Now();
   std::vector<std::pair<std::string, int32_t>> keys;
   for (const auto& [key, list] : table_) keys.push_back(key);
   for (const auto& [topic, queue_id] : keys) {
@@ -65,6 +95,11 @@ void PullRequestHoldService::NotifyMessageArriving(const std::string& topic, int
     bool wake = false;
     if (newest > r.pull_from_offset && r.filter.IsMatchedByConsumeQueue(tags_code)) wake = true;
     if (!wake && now >= r.suspend_time + r.timeout) wake = true;
+    // BUGGIFY: a held pull released at a periodic pass before its time, with nothing new for it
+    // (the rerun answers PULL_NOT_FOUND, nextBeginOffset = its offset), and the client pulls
+    // again at once. Java's pass wakes requests on any max-offset move regardless of their tag
+    // filter, and a broker may answer a suspended pull at any time before its suspend timeout.
+    if (!wake && !tags_code && RMQ_BUGGIFY(rt_)) wake = true;
     if (!wake) {
       replay.push_back(std::move(r));
       continue;

@@ -56,6 +56,17 @@ class PullRequestHoldService {
 
   size_t held() const;
 
+  // The invariant checked at the start of every periodic pass (RMQ_SIM_ASSERT): no held request
+  // was already due at the previous pass, i.e. a request is never held past its deadline by more
+  // than the time between two passes (the check interval, plus however late the pass ran).
+  // Returns a description of the first violation, or "" (tests call it directly).
+  std::string CheckNoOverdueRequest() const;
+  // Tests only: holds `request` as it is (its suspend time may lie in the past).
+  void HoldForTesting(const std::string& topic, int32_t queue_id, PullRequest request) {
+    SuspendPullRequest(topic, queue_id, std::move(request));
+  }
+  std::optional<MonoTime> last_check() const { return last_check_; }
+
  private:
   void ScheduleCheck();
 
@@ -65,6 +76,7 @@ class PullRequestHoldService {
   Rerun rerun_;
   std::map<std::pair<std::string, int32_t>, std::vector<PullRequest>> table_;
   TimerId timer_;
+  std::optional<MonoTime> last_check_;  // when the previous periodic pass ran
   bool running_ = false;
   LifetimeGuard guard_;
 };

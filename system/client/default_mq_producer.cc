@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "sim/base/buggify.h"
 #include "sim/base/trace.h"
 #include "system/common/batch_body.h"
 #include "system/common/compression.h"
@@ -286,6 +287,10 @@ Task<StatusOr<SendResult>> DefaultMQProducer::SendDefaultImpl(
   bool call_timeout = false;
   int times = 0;
   for (; times < times_total; ++times) {
+    if (times > 0) {
+      Duration pause = RetryBackoff();
+      if (pause > Duration::zero()) co_await Sleep(rt_.executor(), pause);
+    }
     MessageQueue mq =
         fixed_mq ? *fixed_mq : fault_strategy_.SelectOneMessageQueue(*info, last_broker, rt_.Now());
     brokers_sent += (brokers_sent.empty() ? "" : ", ") + mq.broker_name;
@@ -385,8 +390,18 @@ Task<void> DefaultMQProducer::SendAsyncImpl(Message msg, SendCallback callback) 
     auto current = topic_publish_info_table_.find(topic);
     if (current != topic_publish_info_table_.end() && current->second->ok()) info = current->second;
     std::optional<std::string> last = mq.broker_name;
+    Duration pause = RetryBackoff();
+    if (pause > Duration::zero()) co_await Sleep(rt_.executor(), pause);
     mq = fault_strategy_.SelectOneMessageQueue(*info, last, rt_.Now());
   }
+}
+
+Duration DefaultMQProducer::RetryBackoff() {
+  // BUGGIFY: a retry starts up to 300 ms after the failed attempt (4.9.8 retries at once, but the
+  // sending thread, or the async callback thread for sendAsync, may be descheduled meanwhile).
+  // The time spent still counts against sendMsgTimeout, so the send may end in a timeout.
+  if (RMQ_BUGGIFY(rt_)) return rt_.random().UniformDuration(milliseconds(1), milliseconds(300));
+  return Duration::zero();
 }
 
 Task<DefaultMQProducer::Attempt> DefaultMQProducer::SendKernelImpl(

@@ -125,6 +125,8 @@ class DefaultMQProducer final : public MQProducerInner {
   Task<StatusOr<SendResult>> SendDefaultImpl(common::Message msg, CommunicationMode mode,
                                              std::optional<std::vector<std::string>> batch_ids,
                                              std::optional<MessageQueue> fixed_mq);
+  // The pause before a retry: none, except under BUGGIFY (see the .cc).
+  Duration RetryBackoff();
   Task<Attempt> SendKernelImpl(common::Message msg, MessageQueue mq, CommunicationMode mode,
                                Duration timeout, std::optional<std::vector<std::string>> batch_ids);
   Task<void> SendAsyncImpl(common::Message msg, SendCallback callback);

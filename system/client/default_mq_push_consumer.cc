@@ -1,5 +1,6 @@
 #include "system/client/default_mq_push_consumer.h"
 
+#include "sim/base/assert.h"
 #include "sim/base/buggify.h"
 
 #include <algorithm>
@@ -286,6 +287,12 @@ Task<void> DefaultMQPushConsumer::PullLoop(MessageQueue mq, std::shared_ptr<Proc
     args.sub_version = sub->second.sub_version;
     args.offset = entry->second.next_offset;
     args.max_nums = config_.pull_batch_size;
+    // BUGGIFY: a smaller pull batch (1..pullBatchSize), as when pullBatchSize is configured
+    // smaller or the broker's maxTransferCountOnMessageInMemory caps the batch: more, shorter
+    // pulls, and ProcessQueue offsets that arrive in small steps.
+    if (RMQ_BUGGIFY(rt_)) {
+      args.max_nums = static_cast<int32_t>(rt_.random().UniformInt(1, config_.pull_batch_size));
+    }
     args.sys_flag = common::BuildPullSysFlag(commit, true, args.sub_expression.has_value(), false);
     args.commit_offset = commit_offset;
     args.broker_suspend_max_time = config_.broker_suspend_max_time;
@@ -302,7 +309,11 @@ Task<void> DefaultMQPushConsumer::PullLoop(MessageQueue mq, std::shared_ptr<Proc
                     .Detail("Group", config_.consumer_group)
                     .Detail("Queue", mq.ToString())
                     .Detail("Error", result.status().ToString()));
-      co_await Sleep(ex, instance_.config().pull_time_delay_when_exception);
+      Duration backoff = instance_.config().pull_time_delay_when_exception;
+      // BUGGIFY: the pull after an error waits up to 3 s longer (the impl's own 3000 ms
+      // PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION of older clients, or a late scheduled executor).
+      if (RMQ_BUGGIFY(rt_)) backoff += rt_.random().UniformDuration(Duration::zero(), seconds(3));
+      co_await Sleep(ex, backoff);
       continue;
     }
     const int64_t next = result->next_begin_offset;
@@ -320,6 +331,7 @@ Task<void> DefaultMQPushConsumer::PullLoop(MessageQueue mq, std::shared_ptr<Proc
         entry->second.next_offset = next;
         // correctTagsOffset: nothing in flight, so the next offset is the progress.
         if (pq->msg_count() == 0) offset_store_->UpdateOffset(mq, next, true);
+        AssertOffsetBehindInFlight(mq, *pq);
         break;
       case PullStatus::OFFSET_ILLEGAL: {
         ++offset_illegal_;
@@ -414,7 +426,18 @@ Task<void> DefaultMQPushConsumer::ConsumeTask(std::vector<MessageExt> msgs,
     SubmitConsumeRequest(back_failed, pq, mq, limits::kConsumeLaterDelay);
   }
   int64_t offset = pq->RemoveMessages(done);
-  if (offset >= 0 && !pq->dropped()) offset_store_->UpdateOffset(mq, offset, true);
+  if (offset >= 0 && !pq->dropped()) {
+    offset_store_->UpdateOffset(mq, offset, true);
+    AssertOffsetBehindInFlight(mq, *pq);
+  }
+}
+
+void DefaultMQPushConsumer::AssertOffsetBehindInFlight(const MessageQueue& mq,
+                                                       const ProcessQueue& pq) const {
+  if (!InSimulation()) return;
+  client::AssertOffsetBehindInFlight(offset_store_->ReadOffsetFromMemory(mq), pq,
+                                     "push consumer " + config_.consumer_group + ", queue " +
+                                         mq.ToString());
 }
 
 Task<bool> DefaultMQPushConsumer::SendMessageBack(MessageExt msg, int32_t delay_level,

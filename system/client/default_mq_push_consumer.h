@@ -133,6 +133,8 @@ class DefaultMQPushConsumer final : public MQConsumerInner {
   };
   Task<void> StartTask();
   Task<void> RebalanceTask();
+  // RMQ_SIM_ASSERT of CheckOffsetBehindInFlight after every update of the queue's offset.
+  void AssertOffsetBehindInFlight(const MessageQueue& mq, const ProcessQueue& pq) const;
   Task<void> RebalanceByTopic(std::string topic);
   Task<int64_t> ComputePullFromWhere(MessageQueue mq);
   Task<void> PullLoop(MessageQueue mq, std::shared_ptr<ProcessQueue> pq);

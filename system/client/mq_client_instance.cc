@@ -498,7 +498,11 @@ void MQClientInstance::ScheduleRouteUpdate(Duration delay) {
         self->route_update_running_ = false;
       }(this));
     }
-    ScheduleRouteUpdate(config_.poll_name_server_interval);
+    Duration next = config_.poll_name_server_interval;
+    // BUGGIFY: the next route refresh up to 5 s late (Java's scheduled executor behind a GC
+    // pause or a slow name server call), so a route change reaches this client later.
+    if (RMQ_BUGGIFY(rt_)) next += rt_.random().UniformDuration(Duration::zero(), seconds(5));
+    ScheduleRouteUpdate(next);
   }));
 }
 
@@ -519,7 +523,11 @@ void MQClientInstance::ScheduleHeartbeat(Duration delay) {
       it = it->second.empty() ? broker_addr_table_.erase(it) : std::next(it);
     }
     SendHeartbeatToAllBrokers();
-    ScheduleHeartbeat(config_.heartbeat_broker_interval);
+    Duration next = config_.heartbeat_broker_interval;
+    // BUGGIFY: the next heartbeat up to 5 s late (the scheduled executor busy), well inside
+    // the brokers' 120 s channel expiry.
+    if (RMQ_BUGGIFY(rt_)) next += rt_.random().UniformDuration(Duration::zero(), seconds(5));
+    ScheduleHeartbeat(next);
   }));
 }
 
@@ -527,7 +535,11 @@ void MQClientInstance::SchedulePersist(Duration delay) {
   persist_timer_ = rt_.executor().ScheduleAfter(delay, guard_.Wrap([this] {
     if (shut_down_) return;
     PersistAllConsumerOffset();
-    SchedulePersist(config_.persist_consumer_offset_interval);
+    Duration next = config_.persist_consumer_offset_interval;
+    // BUGGIFY: the next offset persist up to 5 s late (persistAllConsumerOffset behind a busy
+    // scheduled executor): a crash then re-delivers more, which at-least-once allows.
+    if (RMQ_BUGGIFY(rt_)) next += rt_.random().UniformDuration(Duration::zero(), seconds(5));
+    SchedulePersist(next);
   }));
 }
 

@@ -4,18 +4,30 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "sim/base/assert.h"
 #include "sim/base/trace.h"
 #include "system/common/byte_buffer.h"
 
 namespace rmqsim::client {
 
 void OffsetStore::UpdateOffset(const MessageQueue& mq, int64_t offset, bool increase_only) {
+  if (!increase_only) committed_floor_.erase(mq);  // an explicit reset
   auto it = offset_table_.find(mq);
   if (it == offset_table_.end()) {
     offset_table_.emplace(mq, offset);
   } else if (!increase_only || offset > it->second) {
     it->second = offset;
   }
+}
+
+void OffsetStore::NoteCommitted(const MessageQueue& mq, int64_t offset) {
+  auto [it, inserted] = committed_floor_.emplace(mq, offset);
+  if (inserted) return;
+  RMQ_ASSERT_MSG(offset >= it->second,
+                 "committed offset of " + mq.ToString() + " went backwards from " +
+                     std::to_string(it->second) + " to " + std::to_string(offset) +
+                     " without a reset (updateOffset with increaseOnly false, or a removal)");
+  it->second = offset;
 }
 
 int64_t OffsetStore::ReadOffsetFromMemory(const MessageQueue& mq) const {
@@ -37,6 +49,7 @@ Task<int64_t> RemoteBrokerOffsetStore::ReadOffsetFromStore(MessageQueue mq) {
 }
 
 void RemoteBrokerOffsetStore::UpdateConsumeOffsetToBroker(const MessageQueue& mq, int64_t offset) {
+  NoteCommitted(mq, offset);
   Status s = instance_.UpdateConsumerOffsetOneway(group_, mq, offset);
   if (s.ok()) {
     ++offsets_sent_;
@@ -55,7 +68,8 @@ void RemoteBrokerOffsetStore::PersistAll(const std::set<MessageQueue>& mqs) {
       UpdateConsumeOffsetToBroker(it->first, it->second);
       ++it;
     } else {
-      it = offset_table_.erase(it);
+      auto gone = it++;
+      Forget(gone);
     }
   }
 }
@@ -146,7 +160,10 @@ void LocalFileOffsetStore::WriteFile(std::set<MessageQueue> mqs) {
   }
   std::map<MessageQueue, int64_t> content;
   for (const auto& [mq, offset] : offset_table_) {
-    if (mqs.contains(mq)) content[mq] = offset;
+    if (mqs.contains(mq)) {
+      NoteCommitted(mq, offset);
+      content[mq] = offset;
+    }
   }
   auto fail = [this](const Status& s) {
     rt_.Trace(TraceEvent("ConsumerOffsetFileWriteFailed", Severity::kWarn)

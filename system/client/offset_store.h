@@ -34,11 +34,30 @@ class OffsetStore {
   // for an empty set).
   virtual void PersistAll(const std::set<MessageQueue>& mqs) = 0;
   virtual void Persist(const MessageQueue& mq) = 0;
-  void RemoveOffset(const MessageQueue& mq) { offset_table_.erase(mq); }
+  void RemoveOffset(const MessageQueue& mq) {
+    offset_table_.erase(mq);
+    committed_floor_.erase(mq);
+  }
   const std::map<MessageQueue, int64_t>& offset_table() const { return offset_table_; }
+  // Tests only: sets the in-memory offset bypassing updateOffset (no reset is recorded), to
+  // build the broken state the invariant must catch.
+  void SetOffsetForTesting(const MessageQueue& mq, int64_t offset) { offset_table_[mq] = offset; }
 
  protected:
+  // Invariant (RMQ_ASSERT): the offset committed for a queue (sent to the broker, or written to
+  // the offsets file) never goes backwards, except after an explicit reset: updateOffset with
+  // increaseOnly false (the offset read from the store when a queue is taken, the OFFSET_ILLEGAL
+  // correction, the pull consumer's updateConsumeOffset) or the queue's offset being removed
+  // (rebalance, persistAll forgetting queues no longer owned).
+  void NoteCommitted(const MessageQueue& mq, int64_t offset);
+  void Forget(std::map<MessageQueue, int64_t>::iterator it) {
+    committed_floor_.erase(it->first);
+    offset_table_.erase(it);
+  }
+
   std::map<MessageQueue, int64_t> offset_table_;
+  // The last offset committed per queue since its last reset.
+  std::map<MessageQueue, int64_t> committed_floor_;
 };
 
 class RemoteBrokerOffsetStore final : public OffsetStore {

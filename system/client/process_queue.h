@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <string>
 #include <vector>
 
 #include "sim/base/time.h"
@@ -23,18 +24,36 @@ class ProcessQueue {
   // getMaxSpan: largest - smallest offset in flight (0 when empty).
   int64_t MaxSpan() const;
 
-  size_t msg_count() const { return msg_tree_map_.size(); }
+  // msgCount, kept apart from the map as Java's AtomicLong is (the invariant ties them).
+  size_t msg_count() const { return msg_count_; }
   int64_t msg_size_bytes() const { return msg_size_bytes_; }
   const std::map<int64_t, common::MessageExt>& messages() const { return msg_tree_map_; }
   bool dropped() const { return dropped_; }
   void set_dropped(bool dropped) { dropped_ = dropped; }
   int64_t queue_offset_max() const { return queue_offset_max_; }
 
+  // The invariant, checked (RMQ_SIM_ASSERT) after every put and remove: each queue offset is
+  // held once (the map's key is the message's own queue offset), and msgCount and msgSize equal
+  // the count and the total body size of the messages held. Returns the first violation or "".
+  std::string CheckConsistency() const;
+  // Tests only: holds `m` under `key` without the bookkeeping, to build a broken state.
+  void InjectForTesting(int64_t key, const common::MessageExt& m) { msg_tree_map_[key] = m; }
+
  private:
+  void AssertConsistent() const;
+
   std::map<int64_t, common::MessageExt> msg_tree_map_;
+  size_t msg_count_ = 0;
   int64_t msg_size_bytes_ = 0;
   int64_t queue_offset_max_ = 0;
   bool dropped_ = false;
 };
+
+// The push consumer's invariant between its offset and its ProcessQueue: the offset it would
+// commit for a live queue never passes a message still in flight there (committing it would skip
+// that message after a restart or a rebalance). Returns a description of the violation, or "".
+std::string CheckOffsetBehindInFlight(int64_t offset, const ProcessQueue& pq);
+// RMQ_SIM_ASSERT of it (simulation only); `where` names the consumer and queue in the report.
+void AssertOffsetBehindInFlight(int64_t offset, const ProcessQueue& pq, const std::string& where);
 
 }  // namespace rmqsim::client

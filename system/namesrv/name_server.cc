@@ -1,5 +1,9 @@
 #include "system/namesrv/name_server.h"
 
+#include <algorithm>
+
+#include "sim/base/buggify.h"
+
 #include "system/common/checksum.h"
 #include "system/common/mix_all.h"
 
@@ -57,7 +61,15 @@ void NameServer::Stop(std::function<void()> done) {
 void NameServer::ScheduleScan(Duration delay) {
   scan_timer_ = rt_.executor().ScheduleAfter(delay, guard_.Wrap([this] {
     Scan();
-    ScheduleScan(config_.scan_not_active_broker_interval);
+    Duration next = config_.scan_not_active_broker_interval;
+    // BUGGIFY: the next scan runs anywhere from half an interval early to 2 s late (Java's
+    // scheduleAtFixedRate running a delayed scan late and catching up with the next one early).
+    // Early scans never expire a broker sooner (the 120 s threshold is checked on the wall
+    // clock); late ones stay inside the routes checker's allowance (expiry + scan + 3 s).
+    if (RMQ_BUGGIFY(rt_)) {
+      next = rt_.random().UniformDuration(next / 2, next + std::min<Duration>(next / 5, seconds(2)));
+    }
+    ScheduleScan(next);
   }));
 }
 

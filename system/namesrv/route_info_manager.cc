@@ -1,5 +1,6 @@
 #include "system/namesrv/route_info_manager.h"
 
+#include "sim/base/assert.h"
 #include "system/common/mix_all.h"
 
 namespace rmqsim::namesrv {
@@ -87,6 +88,9 @@ common::RegisterBrokerResult RouteInfoManager::RegisterBroker(const RegisterBrok
       }
     }
   }
+  detached_.erase(req.broker_addr);
+  expired_.erase(req.broker_addr);
+  AssertConsistent();
   return result;
 }
 
@@ -127,6 +131,18 @@ Removal RouteInfoManager::RemoveBrokerAddrFromData(const std::string& broker_nam
   return r;
 }
 
+void RouteInfoManager::NoteIfStillListed(const std::string& broker_addr) {
+  if (!InSimulation() || live_.contains(broker_addr)) return;
+  for (const auto& [name, bd] : broker_addr_table_) {
+    for (const auto& [id, addr] : bd.broker_addrs) {
+      if (addr == broker_addr) {
+        detached_.insert(broker_addr);
+        return;
+      }
+    }
+  }
+}
+
 Removal RouteInfoManager::RemoveBrokerAddr(const std::string& broker_addr) {
   live_.erase(broker_addr);
   filter_server_table_.erase(broker_addr);
@@ -134,7 +150,10 @@ Removal RouteInfoManager::RemoveBrokerAddr(const std::string& broker_addr) {
     for (const auto& [id, addr] : bd.broker_addrs) {
       if (addr == broker_addr) {
         std::string broker_name = name;  // copy: the entry may be erased
-        return RemoveBrokerAddrFromData(broker_name, broker_addr, std::nullopt);
+        // onChannelDestroy: only the first broker name listing the address loses it.
+        Removal r = RemoveBrokerAddrFromData(broker_name, broker_addr, std::nullopt);
+        NoteIfStillListed(broker_addr);
+        return r;
       }
     }
   }
@@ -151,6 +170,8 @@ std::optional<Removal> RouteInfoManager::UnregisterBroker(const std::string& clu
   filter_server_table_.erase(broker_addr);
   auto bd = broker_addr_table_.find(broker_name);
   if (bd == broker_addr_table_.end()) {
+    NoteIfStillListed(broker_addr);
+    AssertConsistent();
     if (!known) return std::nullopt;
     Removal r;
     r.broker_addr = broker_addr;
@@ -158,7 +179,11 @@ std::optional<Removal> RouteInfoManager::UnregisterBroker(const std::string& clu
     r.cluster_name = cluster_name;
     return r;
   }
-  return RemoveBrokerAddrFromData(broker_name, broker_addr, broker_id);
+  // As 4.9.8: the brokerId's slot goes, whatever address it holds.
+  Removal r = RemoveBrokerAddrFromData(broker_name, broker_addr, broker_id);
+  NoteIfStillListed(broker_addr);
+  AssertConsistent();
+  return r;
 }
 
 std::optional<Removal> RouteInfoManager::OnChannelDestroy(uint64_t channel_id) {
@@ -166,7 +191,9 @@ std::optional<Removal> RouteInfoManager::OnChannelDestroy(uint64_t channel_id) {
   for (const auto& [addr, info] : live_) {
     if (info.channel_id == channel_id) {
       std::string broker_addr = addr;
-      return RemoveBrokerAddr(broker_addr);
+      Removal r = RemoveBrokerAddr(broker_addr);
+      AssertConsistent();
+      return r;
     }
   }
   return std::nullopt;
@@ -181,6 +208,32 @@ std::vector<std::pair<Removal, uint64_t>> RouteInfoManager::ScanNotActiveBroker(
   }
   std::vector<std::pair<Removal, uint64_t>> out;
   for (const auto& [addr, channel] : expired) out.emplace_back(RemoveBrokerAddr(addr), channel);
+  if (InSimulation()) {
+    for (const auto& [removal, channel] : out) expired_.insert(removal.broker_addr);
+    // Invariant: an expired broker is gone from every route. Its address is in no broker data
+    // (unless 4.9.8 itself leaves it: detached()), and a broker name that lost its last address
+    // is in no topic's queue data.
+    for (const auto& [removal, channel] : out) {
+      std::string problem;
+      if (live_.contains(removal.broker_addr)) problem = "still live";
+      for (const auto& [name, bd] : broker_addr_table_) {
+        for (const auto& [id, addr] : bd.broker_addrs) {
+          if (addr == removal.broker_addr && !detached_.contains(addr)) {
+            problem = "still listed under " + name + " id " + std::to_string(id);
+          }
+        }
+      }
+      if (removal.broker_name_removed) {
+        for (const auto& [topic, queues] : topic_queue_table_) {
+          if (queues.contains(removal.broker_name)) {
+            problem = "broker name " + removal.broker_name + " still has queues of " + topic;
+          }
+        }
+      }
+      RMQ_SIM_ASSERT_MSG(problem.empty(), "expired broker " + removal.broker_addr + ": " + problem);
+    }
+  }
+  AssertConsistent();
   return out;
 }
 
@@ -200,7 +253,66 @@ std::optional<common::TopicRouteData> RouteInfoManager::GetTopicRouteData(
     }
   }
   if (route.broker_datas.empty()) return std::nullopt;
+  if (InSimulation()) {
+    std::string stale = CheckRouteFresh(route);
+    RMQ_SIM_ASSERT_MSG(stale.empty(), "route of " + topic + ": " + stale);
+  }
   return route;
+}
+
+std::string RouteInfoManager::CheckRouteFresh(const common::TopicRouteData& route) const {
+  for (const auto& bd : route.broker_datas) {
+    for (const auto& [id, addr] : bd.broker_addrs) {
+      if (expired_.contains(addr) && !detached_.contains(addr)) {
+        return "lists " + bd.broker_name + " id " + std::to_string(id) + " at " + addr +
+               ", which the scan expired and which has not registered since";
+      }
+    }
+  }
+  return "";
+}
+
+std::string RouteInfoManager::CheckConsistency() const {
+  for (const auto& [topic, queues] : topic_queue_table_) {
+    if (queues.empty()) return "topic " + topic + " has an empty queue-data map";
+    for (const auto& [broker_name, qd] : queues) {
+      if (!broker_addr_table_.contains(broker_name)) {
+        return "topic " + topic + " has queue data of broker " + broker_name +
+               ", which brokerAddrTable does not know";
+      }
+    }
+  }
+  for (const auto& [name, bd] : broker_addr_table_) {
+    if (bd.broker_addrs.empty()) return "broker " + name + " has no address";
+    for (const auto& [id, addr] : bd.broker_addrs) {
+      if (!live_.contains(addr) && !detached_.contains(addr)) {
+        return "broker " + name + " id " + std::to_string(id) + " lists " + addr +
+               ", which has no entry in brokerLiveTable (nothing would ever remove it)";
+      }
+    }
+  }
+  for (const auto& [cluster, names] : cluster_addr_table_) {
+    for (const auto& name : names) {
+      if (!broker_addr_table_.contains(name)) {
+        return "cluster " + cluster + " lists broker " + name +
+               ", which brokerAddrTable does not know";
+      }
+    }
+  }
+  return "";
+}
+
+void RouteInfoManager::AssertConsistent() const {
+  if (!InSimulation()) return;
+  std::string problem = CheckConsistency();
+  RMQ_SIM_ASSERT_MSG(problem.empty(), "name server tables inconsistent: " + problem);
+}
+
+void RouteInfoManager::InjectBrokerAddrForTesting(const std::string& broker_name,
+                                                  int64_t broker_id,
+                                                  const std::string& broker_addr) {
+  broker_addr_table_[broker_name].broker_name = broker_name;
+  broker_addr_table_[broker_name].broker_addrs[broker_id] = broker_addr;
 }
 
 common::ClusterInfo RouteInfoManager::GetAllClusterInfo() const {

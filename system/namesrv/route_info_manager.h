@@ -81,7 +81,34 @@ class RouteInfoManager {
   bool IsBrokerLive(const std::string& broker_addr) const { return live_.contains(broker_addr); }
   size_t topic_count() const { return topic_queue_table_.size(); }
 
+  // Invariants, checked (RMQ_SIM_ASSERT, simulation only) after every change of the tables and
+  // before every route is answered. Each returns a description of the first violation, or "".
+  //   CheckConsistency: every topic's queue data names a broker of brokerAddrTable; every broker
+  //     name has an address; every cluster member is in brokerAddrTable; every address listed
+  //     in brokerAddrTable has a live entry (so the scan or a channel close can remove it),
+  //     except the ones Java itself leaves behind (detached(): see below).
+  //   CheckRouteFresh: the route lists no address this manager expired since it last registered.
+  std::string CheckConsistency() const;
+  std::string CheckRouteFresh(const common::TopicRouteData& route) const;
+  // Addresses left listed without a live entry by 4.9.8's own rules, and only by them: an
+  // UNREGISTER_BROKER removes the brokerId's slot, which may hold another address (two brokers
+  // sharing a name and id), and a removal takes an address out of the first broker name that
+  // lists it only (an address registered under two broker names). Cleared when it registers.
+  const std::set<std::string>& detached() const { return detached_; }
+  // Addresses expired by the scan and not registered since (tracked in simulation only).
+  const std::set<std::string>& expired() const { return expired_; }
+
+  // Tests only: lists `broker_addr` under `broker_name`/`broker_id` without touching the other
+  // tables, to build the broken states the invariants must catch.
+  void InjectBrokerAddrForTesting(const std::string& broker_name, int64_t broker_id,
+                                  const std::string& broker_addr);
+
  private:
+  // RMQ_SIM_ASSERT of CheckConsistency (simulation only).
+  void AssertConsistent() const;
+  // After a removal: an address still listed under another broker name is detached.
+  void NoteIfStillListed(const std::string& broker_addr);
+
   bool IsBrokerTopicConfigChanged(const std::string& broker_addr,
                                   const common::DataVersion& version) const;
   void CreateAndUpdateQueueData(const std::string& broker_name, const common::TopicConfig& tc);
@@ -95,6 +122,8 @@ class RouteInfoManager {
   std::map<std::string, std::set<std::string>> cluster_addr_table_;
   std::map<std::string, BrokerLiveInfo> live_;
   std::map<std::string, std::vector<std::string>> filter_server_table_;
+  std::set<std::string> detached_;
+  std::set<std::string> expired_;
 };
 
 }  // namespace rmqsim::namesrv

@@ -1,13 +1,23 @@
 #include "system/remoting/remoting_channel.h"
 
+#include <algorithm>
 #include <utility>
 #include <vector>
+
+#include "sim/base/assert.h"
+#include "sim/base/buggify.h"
 
 namespace rmqsim::remoting {
 
 namespace {
 // An encode buffer that grew past this (a large body went out) is released after the send.
 constexpr size_t kScratchKeepBytesMax = 1 << 20;
+// Simulation-only bookkeeping bounds (see the members in the header).
+constexpr size_t kRetiredWindow = 1024;
+constexpr size_t kTimedOutRemembered = 4096;
+// BUGGIFY small writes: frames up to this size are split, only while nothing is buffered, so a
+// piece can never be refused after an earlier one went out (the send buffer holds 32 MiB).
+constexpr size_t kSmallWritesFrameMax = 64 * 1024;
 }  // namespace
 
 std::string_view ChannelSideName(ChannelSide side) {
@@ -89,7 +99,20 @@ bool RemotingChannel::HandleCommand(RemotingCommand command) {
   if (command.is_response()) {
     auto it = pending_.find(command.opaque);
     if (it == pending_.end()) {
-      // Late (timed out) or bogus: Java logs and drops it.
+      // Late (timed out) or bogus: Java logs and drops it. Invariant (simulation): a response
+      // matching nothing answers a request of ours that timed out (at most once), or is the
+      // REQUEST_CODE_NOT_SUPPORTED a server sends even for a oneway request. Anything else is a
+      // server answering twice or inventing an opaque.
+      if (InSimulation()) {
+        const bool late = timed_out_.erase(command.opaque) > 0 ||
+                          static_cast<int64_t>(command.opaque) < timed_out_floor_;
+        RMQ_SIM_ASSERT_MSG(late || command.code == ResponseCode::REQUEST_CODE_NOT_SUPPORTED,
+                           "response with opaque " + std::to_string(command.opaque) + " (code " +
+                               std::to_string(command.code) + ") from " + remote_.ToString() +
+                               " on channel " + std::to_string(id_) +
+                               " matches no request sent on this channel that could still be "
+                               "answered");
+      }
       rt_.Trace(TraceEvent("RemotingResponseUnmatched", Severity::kWarn)
                     .Detail("ChannelId", id_)
                     .Detail("Remote", remote_.ToString())
@@ -97,12 +120,27 @@ bool RemotingChannel::HandleCommand(RemotingCommand command) {
                     .Detail("Opaque", command.opaque));
       return open_;
     }
+    const int32_t opaque = command.opaque;
     Pending p = std::move(it->second);
     pending_.erase(it);
     rt_.executor().Cancel(p.timer);
+    Retire(opaque);
+    // BUGGIFY: the response's callback runs up to 200 ms late, as when Java's callback executor
+    // (publicExecutor) or the thread waiting in invokeSync is slow to run. The request is already
+    // retired, so a close or a timeout meanwhile cannot complete it a second time.
+    if (RMQ_BUGGIFY(rt_)) {
+      Duration late = rt_.random().UniformDuration(milliseconds(1), milliseconds(200));
+      rt_.executor().ScheduleAfter(
+          late, [enabled = callbacks_enabled_, done = std::move(p.done),
+                 response = std::move(command)]() mutable {
+            if (*enabled) done(std::move(response));
+          });
+      return open_;
+    }
     p.done(std::move(command));
     return open_;
   }
+  if (InSimulation() && !command.is_oneway()) ++unanswered_[command.opaque];
   if (on_request_) on_request_(shared_from_this(), std::move(command));
   return open_;
 }
@@ -123,11 +161,66 @@ Status RemotingChannel::Send(const RemotingCommand& command) {
   }
   scratch_.clear();
   RMQ_RETURN_IF_ERROR(command.EncodeTo(scratch_));
-  Status s = conn_->Send(AsBytes(scratch_));
+  // BUGGIFY: the frame leaves in many small writes (a busy socket accepting a few bytes per
+  // write, or Netty flushing a composite buffer piece by piece), so the peer's decoder sees
+  // partial frames: a length field split in two, a header cut anywhere.
+  Status s = scratch_.size() <= kSmallWritesFrameMax && conn_->buffered_bytes() == 0 &&
+                     RMQ_BUGGIFY(rt_)
+                 ? SendInPieces(AsBytes(scratch_))
+                 : conn_->Send(AsBytes(scratch_));
   if (scratch_.capacity() > kScratchKeepBytesMax) std::string().swap(scratch_);
   if (!s.ok()) return s.WithContext("send to " + remote_.ToString());
   last_activity_ = rt_.Now();
   return Status::Ok();
+}
+
+Status RemotingChannel::SendInPieces(std::span<const std::byte> bytes) {
+  size_t pos = 0;
+  while (pos < bytes.size()) {
+    size_t n = std::min(bytes.size() - pos, static_cast<size_t>(rt_.random().UniformInt(1, 16)));
+    Status s = conn_->Send(bytes.subspan(pos, n));
+    if (!s.ok()) {
+      if (pos == 0) return s;  // nothing went out: the frame is refused whole
+      // Part of the frame went out: the stream cannot continue. A reset, as a broken socket.
+      conn_->Reset();
+      CloseInternal(Status(StatusCode::kConnectionReset,
+                           "connection to " + remote_.ToString() + " broke mid-frame: " +
+                               s.message()));
+      return s;
+    }
+    pos += n;
+  }
+  return Status::Ok();
+}
+
+Status RemotingChannel::SendResponse(const RemotingCommand& response) {
+  // Invariant (simulation): a response answers a request that arrived on this channel and has
+  // not been answered yet (the opaque echoes the request's).
+  if (InSimulation()) {
+    auto it = unanswered_.find(response.opaque);
+    RMQ_SIM_ASSERT_MSG(it != unanswered_.end(),
+                       "response with opaque " + std::to_string(response.opaque) + " (code " +
+                           std::to_string(response.code) + ") to " + remote_.ToString() +
+                           " on channel " + std::to_string(id_) +
+                           " answers no unanswered request received on this channel");
+    if (--it->second == 0) unanswered_.erase(it);
+  }
+  RMQ_ASSERT_MSG(response.is_response(), "SendResponse needs a command marked as a response");
+  // BUGGIFY: the response leaves up to 300 ms late (Java's processor thread pool or the Netty
+  // worker busy between processing and writeAndFlush). Responses of one channel may then leave
+  // in another order than their requests came, which the protocol allows (matched by opaque).
+  if (open_ && RMQ_BUGGIFY(rt_)) {
+    Duration late = rt_.random().UniformDuration(milliseconds(1), milliseconds(300));
+    std::weak_ptr<RemotingChannel> weak = weak_from_this();
+    rt_.executor().ScheduleAfter(late, [weak, enabled = callbacks_enabled_, response] {
+      auto self = weak.lock();
+      if (!self || !*enabled) return;
+      Status s = self->Send(response);
+      if (!s.ok()) self->TraceResponseNotSent(response, s);
+    });
+    return Status::Ok();
+  }
+  return Send(response);
 }
 
 void RemotingChannel::TraceResponseNotSent(const RemotingCommand& response, const Status& error) {
@@ -200,7 +293,37 @@ void RemotingChannel::Invoke(RemotingCommand request, Duration timeout, Response
   TimerId timer = rt_.executor().ScheduleAfter(timeout, [weak, opaque] {
     if (auto self = weak.lock()) self->OnRequestTimeout(opaque);
   });
-  pending_.emplace(opaque, Pending{request.code, timeout, std::move(done), timer});
+  AddPending(opaque, Pending{request.code, timeout, std::move(done), timer});
+}
+
+void RemotingChannel::AddPending(int32_t opaque, Pending pending) {
+  bool inserted = pending_.emplace(opaque, std::move(pending)).second;
+  RMQ_ASSERT_MSG(inserted, "opaque " + std::to_string(opaque) + " is already pending on channel " +
+                               std::to_string(id_));
+  ++requests_registered_;
+}
+
+void RemotingChannel::InjectPendingForTesting(int32_t opaque, int32_t code, Duration timeout,
+                                              ResponseCallback done) {
+  std::weak_ptr<RemotingChannel> weak = weak_from_this();
+  TimerId timer = rt_.executor().ScheduleAfter(timeout, [weak, opaque] {
+    if (auto self = weak.lock()) self->OnRequestTimeout(opaque);
+  });
+  AddPending(opaque, Pending{code, timeout, std::move(done), timer});
+}
+
+void RemotingChannel::Retire(int32_t opaque) {
+  ++requests_retired_;
+  RMQ_ASSERT_MSG(requests_retired_ + pending_.size() == requests_registered_,
+                 "channel " + std::to_string(id_) + " to " + remote_.ToString() + ": " +
+                     std::to_string(requests_retired_) + " requests retired + " +
+                     std::to_string(pending_.size()) + " pending != " +
+                     std::to_string(requests_registered_) + " registered");
+  if (!InSimulation()) return;
+  RMQ_SIM_ASSERT_MSG(recently_retired_.insert(opaque).second,
+                     "request opaque " + std::to_string(opaque) + " to " + remote_.ToString() +
+                         " on channel " + std::to_string(id_) + " completed twice");
+  if (recently_retired_.size() > kRetiredWindow) recently_retired_.erase(recently_retired_.begin());
 }
 
 Task<StatusOr<RemotingCommand>> RemotingChannel::Call(RemotingCommand request, Duration timeout) {
@@ -230,6 +353,14 @@ void RemotingChannel::OnRequestTimeout(int32_t opaque) {
   if (it == pending_.end()) return;
   Pending p = std::move(it->second);
   pending_.erase(it);
+  Retire(opaque);
+  if (InSimulation()) {
+    timed_out_.insert(opaque);
+    if (timed_out_.size() > kTimedOutRemembered) {
+      timed_out_floor_ = static_cast<int64_t>(*timed_out_.begin()) + 1;
+      timed_out_.erase(timed_out_.begin());
+    }
+  }
   rt_.Trace(TraceEvent("RemotingRequestTimeout", Severity::kWarn)
                 .Detail("ChannelId", id_)
                 .Detail("Remote", remote_.ToString())
@@ -283,11 +414,14 @@ void RemotingChannel::CloseInternal(Status reason) {
   idle_timer_ = {};
   std::vector<std::pair<int32_t, Pending>> failed;
   failed.reserve(pending_.size());
-  for (auto& [opaque, p] : pending_) {
-    rt_.executor().Cancel(p.timer);
-    failed.emplace_back(opaque, std::move(p));
+  while (!pending_.empty()) {
+    auto it = pending_.begin();
+    const int32_t opaque = it->first;
+    rt_.executor().Cancel(it->second.timer);
+    failed.emplace_back(opaque, std::move(it->second));
+    pending_.erase(it);
+    Retire(opaque);
   }
-  pending_.clear();
   rt_.Trace(TraceEvent("RemotingChannelClosed")
                 .Detail("ChannelId", id_)
                 .Detail("Side", std::string(ChannelSideName(options_.side)))
@@ -323,8 +457,13 @@ void RemotingChannel::Abandon() {
   conn_->Close();
   if (idle_timer_.valid()) rt_.executor().Cancel(idle_timer_);
   idle_timer_ = {};
-  for (auto& [opaque, p] : pending_) rt_.executor().Cancel(p.timer);
-  pending_.clear();
+  while (!pending_.empty()) {
+    auto it = pending_.begin();
+    const int32_t opaque = it->first;
+    rt_.executor().Cancel(it->second.timer);
+    pending_.erase(it);
+    Retire(opaque);
+  }
 }
 
 }  // namespace rmqsim::remoting

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "sim/base/status.h"
@@ -112,8 +113,24 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   // `reason`'s code; the close handler is told. Idempotent.
   void Close(Status reason = ClosedError("closed locally"));
 
+  // Sends the response to a request this channel received (what a Responder calls). In
+  // simulation, checks that a request with that opaque arrived here and is still unanswered.
+  // Under BUGGIFY the response may leave up to 300 ms later (then a failure is traced, and this
+  // returns OK).
+  Status SendResponse(const RemotingCommand& response);
+
   // Records (trace event RemotingResponseNotSent) that `response` could not be sent.
   void TraceResponseNotSent(const RemotingCommand& response, const Status& error);
+
+  // Bookkeeping of the requests this channel sent: every request given a callback is retired
+  // exactly once (answered, timed out, failed by the close, or dropped by Abandon()).
+  uint64_t requests_registered() const { return requests_registered_; }
+  uint64_t requests_retired() const { return requests_retired_; }
+
+  // Tests only: registers a pending request under `opaque` as if it had been sent (nothing is
+  // written), to build the broken states the invariants must catch.
+  void InjectPendingForTesting(int32_t opaque, int32_t code, Duration timeout,
+                               ResponseCallback done);
 
   // For an owner being destroyed: closes the connection and drops every callback unrun (pending
   // requests are never answered, the close handler is not told).
@@ -141,6 +158,14 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   int32_t AllocateOpaque();
   void PostFailure(ResponseCallback done, Status status);
   std::string Describe(int32_t code, int32_t opaque) const;
+  // Registers a pending request (the timeout timer is armed by the caller).
+  void AddPending(int32_t opaque, Pending pending);
+  // Every completion of a pending request goes through here, after it left pending_:
+  // RMQ_ASSERT that registered = retired + pending; in simulation, that the opaque was not
+  // completed before (a window of the most recent completions).
+  void Retire(int32_t opaque);
+  // Splits an encoded frame into several small writes (BUGGIFY only).
+  Status SendInPieces(std::span<const std::byte> bytes);
 
   Runtime& rt_;
   std::shared_ptr<Connection> conn_;
@@ -159,6 +184,18 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   MonoTime last_activity_{};
   TimerId idle_timer_;
   std::string scratch_;  // encode buffer, reused across sends
+  uint64_t requests_registered_ = 0;
+  uint64_t requests_retired_ = 0;
+  // Simulation-only cross-checks (empty in real mode):
+  //   recently_retired_: the last kRetiredWindow opaques completed, to catch a second completion;
+  //   timed_out_: opaques that timed out (a late response may still come, once), the oldest
+  //     forgotten beyond kTimedOutRemembered (responses below timed_out_floor_ are not judged);
+  //   unanswered_: opaques of requests received and not yet answered (with multiplicity: a
+  //     foreign peer may reuse one).
+  std::set<int32_t> recently_retired_;
+  std::set<int32_t> timed_out_;
+  int64_t timed_out_floor_ = INT32_MIN;
+  std::map<int32_t, uint32_t> unanswered_;
   // Cleared by Abandon(): posted callbacks check it before running.
   std::shared_ptr<bool> callbacks_enabled_ = std::make_shared<bool>(true);
 };

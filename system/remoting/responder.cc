@@ -32,7 +32,10 @@ bool Responder::Send(RemotingCommand response, bool even_if_oneway) {
   response.flag &= ~RemotingCommand::kOnewayFlag;
   response.MarkResponse();
   response.serialize_type = state_->serialize_type;
-  Status s = state_->channel->Send(response);
+  // A oneway request's REQUEST_CODE_NOT_SUPPORTED was never awaited: it bypasses the channel's
+  // bookkeeping of unanswered requests.
+  Status s = state_->oneway ? state_->channel->Send(response)
+                            : state_->channel->SendResponse(response);
   if (s.ok()) return true;
   // Typical for long polling: the client went away while its request was parked. Not an error of
   // the server: traced, and otherwise ignored.

@@ -33,6 +33,7 @@ inline const Address kBrokerAddr{"10.0.0.2", 10911};
 
 class BrokerWorld : public rmqsim::testing::TwoMachineWorld {
  public:
+  explicit BrokerWorld(sim::WorldConfig config = {}) : TwoMachineWorld(std::move(config)) {}
   void SetUp() override {
     c_ = *world_.AddMachine({.name = "c", .ip = "10.0.0.3"});
     d_ = *world_.AddMachine({.name = "d", .ip = "10.0.0.4"});

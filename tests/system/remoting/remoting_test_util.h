@@ -67,6 +67,9 @@ struct CallResult {
 };
 
 class RemotingSimTest : public rmqsim::testing::TwoMachineWorld {
+ public:
+  explicit RemotingSimTest(sim::WorldConfig config = {}) : TwoMachineWorld(std::move(config)) {}
+
  protected:
   // A server process on machine a (10.0.0.1:9876 unless `options.listen` says otherwise).
   sim::ProcessId StartServer(RemotingServerOptions options = {},

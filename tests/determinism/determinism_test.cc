@@ -8,6 +8,7 @@
 #include "scenarios/runner/demo.h"
 #include "scenarios/runner/scenario_file.h"
 #include "scenarios/runner/scenario_runner.h"
+#include "scenarios/runner/swarm.h"
 
 namespace rmqsim {
 namespace {
@@ -85,6 +86,28 @@ TEST(Determinism, ScenarioSameSeedSameHistoryInOneProcess) {
   EXPECT_GT(a.history.sends_size(), 1000);
   o.seed = 6;
   EXPECT_NE(scenarios::RunScenario(*s, o).digest, a.digest);
+}
+
+// The same with BUGGIFY on and the seed's swarm variant (other knobs, topology, fault mix).
+TEST(Determinism, SwarmAndBuggifySameSeedSameHistoryInOneProcess) {
+  auto base = scenarios::LoadScenarioFile(std::string(RMQSIM_SOURCE_DIR) +
+                                              "/scenarios/library/chaos.textproto",
+                                          {"phases.chaos=2m", "phases.quiet=1m"});
+  ASSERT_TRUE(base.ok()) << base.status().ToString();
+  auto variant = scenarios::ApplySwarm(*base, 8);
+  ASSERT_TRUE(variant.ok()) << variant.status().ToString();
+  scenarios::RunOptions o;
+  o.seed = 8;
+  o.buggify = true;
+  auto a = scenarios::RunScenario(variant->scenario, o);
+  auto b = scenarios::RunScenario(scenarios::ApplySwarm(*base, 8)->scenario, o);
+  EXPECT_EQ(a.digest, b.digest);
+  EXPECT_EQ(a.history.SerializeAsString(), b.history.SerializeAsString());
+  uint64_t fired = 0;
+  for (const auto& [site, st] : a.buggify_sites) fired += st.fired;
+  EXPECT_GT(fired, 0u) << "BUGGIFY should fire somewhere in a 3-minute cluster run";
+  o.buggify = false;
+  EXPECT_NE(scenarios::RunScenario(variant->scenario, o).digest, a.digest);
 }
 
 TEST(Determinism, ScenarioSameSeedSameDigestAcrossProcesses) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "sim/base/buggify.h"
 #include "system/common/java_string.h"
 #include "system/common/message_const.h"
 #include "system/common/message_id.h"
@@ -334,7 +335,16 @@ CommitLog::AppendOutcome CommitLog::AppendRecords(common::Bytes& records,
     }
   }
   const int64_t total = static_cast<int64_t>(records.size());
-  if (total + common::kEndFileMinBlankLength > mf->RemainingBytes()) {
+  // BUGGIFY: roll to a new segment early: end this one with the blank marker although the record
+  // would fit. The file is what Java writes when the next message is too big for the rest of the
+  // segment (only offered when a legal record could have been that big), so the format stays
+  // valid: recovery, dispatch, reads and the HA transfer all take the end-of-file path sooner.
+  const bool roll_early =
+      mf->wrote_position() > 0 &&
+      mf->RemainingBytes() < int64_t{config_.max_message_size} + limits::kEncodeReserveBytes +
+                                 common::kEndFileMinBlankLength &&
+      RMQ_BUGGIFY_WITH_PROB(rt_, 0.005);
+  if (roll_early || total + common::kEndFileMinBlankLength > mf->RemainingBytes()) {
     const common::Bytes blank =
         common::EncodeBlankRecord(static_cast<int32_t>(mf->RemainingBytes()));
     Status st = mf->AppendEndOfFile(blank);
@@ -379,6 +389,7 @@ CommitLog::AppendOutcome CommitLog::AppendRecords(common::Bytes& records,
   out.result.store_timestamp = store_ts;
   out.result.logics_offset = consumable ? queue_offset : 0;
   out.result.msg_num = static_cast<int32_t>(n);
+  queue_.CheckProgress();
   if (on_appended_) on_appended_();
   return out;
 }
@@ -560,6 +571,7 @@ StatusOr<int64_t> CommitLog::AppendRaw(int64_t offset, common::ByteSpan data) {
     consumed += n;
     offset += static_cast<int64_t>(n);
   }
+  queue_.CheckProgress();
   if (consumed > 0 && on_appended_) on_appended_();
   return static_cast<int64_t>(consumed);
 }
@@ -644,6 +656,7 @@ StatusOr<int64_t> CommitLog::AppendData(int64_t offset, common::ByteSpan data) {
     offset += total;
     appended = true;
   }
+  queue_.CheckProgress();
   if (appended && on_appended_) on_appended_();
   if (!error.ok() && consumed == 0) return error;
   if (!error.ok()) {
@@ -694,10 +707,23 @@ void CommitLog::SubmitFlushRequest(int64_t next_offset, bool wait, StatusCallbac
       r.timer = rt_.executor().ScheduleAfter(config_.sync_flush_timeout, guard_.Wrap([this, id] {
         CompleteGroupCommit(id, PutMessageStatus::kFlushDiskTimeout);
       }));
-      queue_.FlushTo(next_offset, guard_.Wrap([this, id](const Status& st) {
-        CompleteGroupCommit(
-            id, st.ok() ? PutMessageStatus::kPutOk : PutMessageStatus::kFlushDiskTimeout);
-      }));
+      auto flush = [this, id, next_offset] {
+        queue_.FlushTo(next_offset, guard_.Wrap([this, id](const Status& st) {
+          CompleteGroupCommit(
+              id, st.ok() ? PutMessageStatus::kPutOk : PutMessageStatus::kFlushDiskTimeout);
+        }));
+      };
+      // BUGGIFY: GroupCommitService wakes late: the request waits up to 200 ms before its flush
+      // starts (Java's group commit thread swaps request lists every 10 ms and can be descheduled
+      // or stuck behind a slow force()). The put's syncFlushTimeout runs from submission, so a
+      // long wait can legally end in FLUSH_DISK_TIMEOUT with the message stored.
+      if (RMQ_BUGGIFY(rt_)) {
+        rt_.executor().ScheduleAfter(
+            rt_.random().UniformDuration(Duration::zero(), milliseconds(200)),
+            guard_.Wrap(std::move(flush)));
+        return;
+      }
+      flush();
       return;
     }
     queue_.Flush(0);
@@ -762,8 +788,12 @@ void CommitLog::FlushTick() {
   // FlushRealTimeService sleeps, then flushes, then sleeps again.
   queue_.Flush(least_pages, guard_.Wrap([this](const Status&) {
     if (!started_) return;
-    flush_timer_ = rt_.executor().ScheduleAfter(config_.flush_interval_commit_log,
-                                                guard_.Wrap([this] { FlushTick(); }));
+    Duration wait = config_.flush_interval_commit_log;
+    // BUGGIFY: the flush thread runs up to 3 s late (FlushRealTimeService / GroupCommitService
+    // behind a GC pause or a stalled disk): more unflushed data for a power loss to take under
+    // ASYNC_FLUSH, and SYNC_FLUSH leftovers retried later.
+    if (RMQ_BUGGIFY(rt_)) wait += rt_.random().UniformDuration(Duration::zero(), seconds(3));
+    flush_timer_ = rt_.executor().ScheduleAfter(wait, guard_.Wrap([this] { FlushTick(); }));
   }));
 }
 

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdlib>
 
+#include "sim/base/assert.h"
 #include "system/store/limits.h"
 #include "system/store/segment_reader.h"
 
@@ -311,6 +312,15 @@ int64_t ConsumeQueue::GetOffsetInQueueByTime(
                                                                                             : left;
   }
   return (mf->from() + offset) / kUnit;
+}
+
+void CheckConsumeQueueGrowth(const ConsumeQueue& cq, int64_t before, int64_t after,
+                             int64_t record_queue_offset) {
+  RMQ_ASSERT_MSG(after == before || after == before + 1 || after == record_queue_offset + 1,
+                 "consume queue " + cq.topic() + "/" + std::to_string(cq.queue_id()) +
+                     " went from " + std::to_string(before) + " to " + std::to_string(after) +
+                     " entries for the record at queue offset " +
+                     std::to_string(record_queue_offset));
 }
 
 Status ConsumeQueue::Destroy() {

@@ -85,4 +85,11 @@ class ConsumeQueue {
   int64_t min_logic_offset_ = 0;
 };
 
+// Invariant (RMQ_ASSERT): a consume queue is dense. Dispatching one record (at queue offset
+// `record_queue_offset`) moves the queue's max offset from `before` to `after`: by at most one
+// entry, at the queue's end; only the pre-blank fill of a queue first created at a non-zero offset
+// brings it further, exactly to that record's entry.
+void CheckConsumeQueueGrowth(const ConsumeQueue& cq, int64_t before, int64_t after,
+                             int64_t record_queue_offset);
+
 }  // namespace rmqsim::store

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <nlohmann/json.hpp>
 
+#include "sim/base/buggify.h"
 #include "system/common/java_string.h"
 
 namespace rmqsim::store {
@@ -302,8 +303,12 @@ void ConsumerOffsetManager::PersistTick() {
   timer_ = {};
   if (!started_) return;
   Persist();
-  timer_ = rt_.executor().ScheduleAfter(options_.flush_consumer_offset_interval,
-                                        guard_.Wrap([this] { PersistTick(); }));
+  Duration wait = options_.flush_consumer_offset_interval;
+  // BUGGIFY: the next persist runs up to 5 s late (BrokerController's scheduled executor behind a
+  // slow persist or a GC pause): a crash then rolls committed offsets back further and consumers
+  // see more messages again, as RocketMQ's at-least-once delivery allows.
+  if (RMQ_BUGGIFY(rt_)) wait += rt_.random().UniformDuration(Duration::zero(), seconds(5));
+  timer_ = rt_.executor().ScheduleAfter(wait, guard_.Wrap([this] { PersistTick(); }));
 }
 
 void ConsumerOffsetManager::Shutdown(DoneCallback done) {

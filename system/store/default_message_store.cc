@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <limits>
 
+#include "sim/base/assert.h"
+#include "sim/base/buggify.h"
 #include "system/common/java_string.h"
 #include "system/common/properties.h"
 #include "system/common/sys_flag.h"
@@ -24,6 +26,48 @@ int HourOfDay(WallTime t, Duration utc_offset) {
   int64_t h = ms / 3'600'000;
   if (ms < 0 && ms % 3'600'000 != 0) --h;  // floor
   return static_cast<int>(((h % 24) + 24) % 24);
+}
+
+// The consume-queue entry (offset_py, size_py) of `topic`/`queue_id` at queue offset
+// `queue_offset` against the record bytes it led to: empty when they agree, else what differs.
+// `queue_offset` < 0 skips the QUEUEOFFSET comparison (a slave's log may not match its queue
+// offsets: see the diverged slave in docs/store.md). Only the bytes in hand are parsed (no I/O).
+std::string EntryRecordMismatch(const common::Bytes& b, const std::string& topic, int32_t queue_id,
+                                int64_t queue_offset, int64_t offset_py, int32_t size_py) {
+  const std::string at = " (entry " + topic + "/" + std::to_string(queue_id) + "@" +
+                         std::to_string(queue_offset) + " -> " + std::to_string(offset_py) + ")";
+  if (static_cast<int64_t>(b.size()) != size_py || b.size() < common::kSysFlagPosition + 4) {
+    return "record of " + std::to_string(b.size()) + " bytes for size " + std::to_string(size_py) +
+           at;
+  }
+  const std::byte* p = b.data();
+  if (common::LoadI32(p) != size_py) return "TOTALSIZE " + std::to_string(common::LoadI32(p)) + at;
+  if (common::LoadI32(p + common::kMagicCodePosition) != common::kMessageMagicCode) {
+    return "not a message record" + at;
+  }
+  if (common::LoadI64(p + common::kPhysicalOffsetPosition) != offset_py) {
+    return "PHYSICALOFFSET " + std::to_string(common::LoadI64(p + common::kPhysicalOffsetPosition)) +
+           at;
+  }
+  if (common::LoadI32(p + common::kQueueIdPosition) != queue_id) {
+    return "QUEUEID " + std::to_string(common::LoadI32(p + common::kQueueIdPosition)) + at;
+  }
+  if (queue_offset >= 0 && common::LoadI64(p + common::kQueueOffsetPosition) != queue_offset) {
+    return "QUEUEOFFSET " + std::to_string(common::LoadI64(p + common::kQueueOffsetPosition)) + at;
+  }
+  const int32_t sys_flag = common::LoadI32(p + common::kSysFlagPosition);
+  size_t pos = common::kBornHostPosition + ((sys_flag & common::kBornHostV6Flag) ? 20 : 8) + 8 +
+               ((sys_flag & common::kStoreHostAddressV6Flag) ? 20 : 8) + 4 + 8;
+  if (pos + 4 > b.size()) return "record too short for BODYLEN" + at;
+  const int32_t body_len = common::LoadI32(p + pos);
+  pos += 4 + static_cast<size_t>(std::max(body_len, 0));
+  if (body_len < 0 || pos + 1 > b.size()) return "BODYLEN " + std::to_string(body_len) + at;
+  const size_t topic_len = static_cast<size_t>(static_cast<uint8_t>(p[pos]));
+  pos += 1;
+  if (pos + topic_len > b.size()) return "TOPICLEN " + std::to_string(topic_len) + at;
+  const std::string_view stored(reinterpret_cast<const char*>(p + pos), topic_len);
+  if (stored != topic) return "TOPIC " + std::string(stored) + at;
+  return std::string();
 }
 
 }  // namespace
@@ -355,11 +399,30 @@ int64_t DefaultMessageStore::DispatchBehindBytes() const {
 void DefaultMessageStore::ScheduleReput() {
   if (reput_scheduled_ || dispatch_retry_timer_.valid()) return;
   reput_scheduled_ = true;
-  rt_.executor().Post(guard_.Wrap([this] {
+  auto round = guard_.Wrap([this] {
     reput_scheduled_ = false;
-    Status st = DoReput();
-    if (!st.ok()) OnDispatchError(st);
-  }));
+    int64_t max_records = std::numeric_limits<int64_t>::max();
+    // BUGGIFY: a dispatch round handles only 1-8 records and leaves the rest to the next round
+    // (ReputMessageService reads what one SelectMappedBufferResult holds, then sleeps 1 ms): the
+    // consume queues, the arriving listeners and the HA push trail the commit log for a while.
+    if (RMQ_BUGGIFY(rt_)) max_records = 1 + static_cast<int64_t>(rt_.random().Below(8));
+    bool cut = false;
+    Status st = DoReput(max_records, &cut);
+    if (!st.ok()) {
+      OnDispatchError(st);
+      return;
+    }
+    if (cut) ScheduleReput();
+  });
+  // BUGGIFY: the reput thread wakes up to 300 ms late (ReputMessageService descheduled under
+  // load): a producer may have PUT_OK before its message can be pulled, and long polling and
+  // the HA push see it late.
+  if (RMQ_BUGGIFY(rt_)) {
+    rt_.executor().ScheduleAfter(rt_.random().UniformDuration(Duration::zero(), milliseconds(300)),
+                                 std::move(round));
+    return;
+  }
+  rt_.executor().Post(std::move(round));
 }
 
 void DefaultMessageStore::OnDispatchError(const Status& st) {
@@ -376,7 +439,8 @@ void DefaultMessageStore::OnDispatchError(const Status& st) {
       }));
 }
 
-Status DefaultMessageStore::DoReput() {
+Status DefaultMessageStore::DoReput(int64_t max_records, bool* cut) {
+  int64_t dispatched = 0;
   const int64_t min_offset = commit_log_->GetMinOffset();
   if (min_offset >= 0 && reput_from_offset_ < min_offset) {
     rt_.Trace(TraceEvent("StoreReputOffsetCorrected", Severity::kWarn)
@@ -401,7 +465,12 @@ Status DefaultMessageStore::DoReput() {
     while (pos < end) {
       CommitLog::Record rec = commit_log_->CheckMessageAndReturnSize(reader, *mf, pos, false);
       if (rec.kind == CommitLog::RecordKind::kMessage) {
+        if (dispatched >= max_records) {
+          if (cut != nullptr) *cut = true;
+          return Status::Ok();
+        }
         RMQ_RETURN_IF_ERROR(DoDispatch(rec.request));
+        ++dispatched;
         pos += rec.size;
         reput_from_offset_ = mf->from() + pos;
         continue;
@@ -471,11 +540,22 @@ Status DefaultMessageStore::DoDispatch(const DispatchRequest& req) {
   const int32_t tran_type = common::GetTransactionValue(req.sys_flag);
   if (tran_type == common::kTransactionNotType || tran_type == common::kTransactionCommitType) {
     RMQ_ASSIGN_OR_RETURN(ConsumeQueue * cq, FindOrCreateConsumeQueue(req.topic, req.queue_id));
+    const int64_t before = cq->GetMaxOffsetInQueue();
     Status st = cq->PutMessagePositionInfo(req.commit_log_offset, req.msg_size, req.tags_code,
                                            req.consume_queue_offset);
     if (!st.ok()) {
       return st.WithContext("consume queue " + req.topic + "/" + std::to_string(req.queue_id));
     }
+    const int64_t after = cq->GetMaxOffsetInQueue();
+    CheckConsumeQueueGrowth(*cq, before, after, req.consume_queue_offset);
+    // Simulation: on a master a new entry lands exactly at the record's QUEUEOFFSET (the
+    // topic-queue table and the queue agree). A slave may legally differ: a diverged slave's log
+    // holds a lost tail whose queue offsets collide with the master's (StoreConsumeQueueOrderWrong).
+    RMQ_SIM_ASSERT_MSG(config_.broker_role == BrokerRole::kSlave || after == before ||
+                           after - 1 == req.consume_queue_offset,
+                       "entry for " + req.topic + "/" + std::to_string(req.queue_id) +
+                           " queue offset " + std::to_string(req.consume_queue_offset) +
+                           " written at " + std::to_string(after - 1));
     checkpoint_->set_logics_msg_timestamp(req.store_timestamp);
   }
   if (config_.broker_role != BrokerRole::kSlave) {
@@ -499,8 +579,13 @@ void DefaultMessageStore::FlushConsumeQueueTick() {
   }
   FlushConsumeQueues(least_pages, thorough, guard_.Wrap([this](const Status&) {
     if (shutdown_) return;
+    Duration wait = config_.flush_interval_consume_queue;
+    // BUGGIFY: FlushConsumeQueueService runs up to 5 s late (a GC pause, a slow disk): consume
+    // queues and the checkpoint lag further behind the commit log, so abnormal recovery has more
+    // to rebuild.
+    if (RMQ_BUGGIFY(rt_)) wait += rt_.random().UniformDuration(Duration::zero(), seconds(5));
     cq_flush_timer_ = rt_.executor().ScheduleAfter(
-        config_.flush_interval_consume_queue, guard_.Wrap([this] { FlushConsumeQueueTick(); }));
+        wait, guard_.Wrap([this] { FlushConsumeQueueTick(); }));
   }));
 }
 
@@ -746,9 +831,18 @@ StatusOr<GetMessageResult> DefaultMessageStore::GetMessage(
         next_phy_file_start = commit_log_->RollNextFile(offset_py);
         continue;
       }
+      const int64_t queue_offset = offset + static_cast<int64_t>(i) / kUnit;
+      // Simulation cross-check: the entry points at a whole message record of this topic and
+      // queue, at its own position, and (on a master) with this queue offset.
+      if (InSimulation()) {
+        const std::string mismatch = EntryRecordMismatch(
+            **selected, topic, queue_id,
+            config_.broker_role == BrokerRole::kSlave ? -1 : queue_offset, offset_py, size_py);
+        RMQ_SIM_ASSERT_MSG(mismatch.empty(), "consume-queue entry mismatch: " + mismatch);
+      }
       r.buffer_total_size += size_py;
       r.message_buffers.push_back(std::move(**selected));
-      r.message_queue_offsets.push_back(offset + static_cast<int64_t>(i) / kUnit);
+      r.message_queue_offsets.push_back(queue_offset);
       r.status = GetMessageStatus::kFound;
       next_phy_file_start = std::numeric_limits<int64_t>::min();
     }

@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -153,7 +154,9 @@ class DefaultMessageStore {
 
   // ReputMessageService.
   void ScheduleReput();
-  Status DoReput();
+  // Dispatches from reput_from_offset_ to the commit log's end, or stops before record number
+  // max_records + 1 of this call (then *cut, when given, is set true).
+  Status DoReput(int64_t max_records = std::numeric_limits<int64_t>::max(), bool* cut = nullptr);
   Status DoDispatch(const DispatchRequest& req);
   void OnDispatchError(const Status& st);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "sim/base/assert.h"
+#include "sim/base/buggify.h"
 #include "system/store/mapped_file.h"
 
 namespace rmqsim::store {
@@ -128,6 +130,16 @@ void HAService::OnMasterData(uint64_t id, std::span<const std::byte> data) {
                   .Detail("Peer", c.conn->peer_address().ToString())
                   .Detail("Offset", offset));
   }
+  // Simulation: a slave never acknowledges bytes its master did not send it. Its first report on
+  // a connection may exceed everything this master has (a master that lost an unflushed tail the
+  // slave had: docs/store.md, the diverged slave); after that its log only grows by the frames
+  // sent on this connection (a blank marker's frame moves it to the segment end).
+  RMQ_SIM_ASSERT_MSG(offset <= std::max(c.slave_request_offset, c.sent_bound),
+                     "slave " + c.conn->peer_address().ToString() + " acknowledged " +
+                         std::to_string(offset) + " but was sent up to " +
+                         std::to_string(c.sent_bound) + " after asking for " +
+                         std::to_string(c.slave_request_offset) + " (master max " +
+                         std::to_string(store_.GetMaxPhyOffset()) + ")");
   OnSlaveAck(offset);
   PumpOne(c);
 }
@@ -175,8 +187,12 @@ void HAService::PumpOne(Conn& c) {
     }
     const int64_t avail = mf->wrote_position() - pos;
     if (avail <= 0) break;
-    const size_t want =
-        static_cast<size_t>(std::min<int64_t>(avail, options_.transfer_batch_size));
+    size_t want = static_cast<size_t>(std::min<int64_t>(avail, options_.transfer_batch_size));
+    // BUGGIFY: a frame smaller than haTransferBatchSize, cut anywhere, usually inside a record
+    // (HAConnection.WriteSocketService sends what getCommitLogData returned, capped by the batch
+    // size, and the socket may take less): the slave must keep the partial record until the rest
+    // arrives.
+    if (want > 1 && RMQ_BUGGIFY(rt_)) want = 1 + static_cast<size_t>(rt_.random().Below(want));
     common::Bytes frame(kFrameHeaderBytes + want);
     auto n = mf->Read(pos, std::span<std::byte>(frame.data() + kFrameHeaderBytes, want));
     if (!n.ok()) {
@@ -191,6 +207,15 @@ void HAService::PumpOne(Conn& c) {
     Status st = c.conn->Send(frame);
     if (!st.ok()) break;  // buffer full or closed: the tick retries
     sent = true;
+    {
+      // What the slave may acknowledge after this frame: its end, or the segment's end once
+      // the blank marker that ends a full segment is complete.
+      int64_t bound = c.next_transfer_from + static_cast<int64_t>(*n);
+      if (mf->IsFull() && bound >= mf->from() + mf->physical_size()) {
+        bound = mf->from() + mf->file_size();
+      }
+      c.sent_bound = std::max(c.sent_bound, bound);
+    }
     c.last_write = rt_.clock().Now();
     // A full segment's blank tail is not physical: the next frame starts the next segment.
     if (*n < want && mf->IsFull()) {
@@ -204,13 +229,20 @@ void HAService::PumpOne(Conn& c) {
     common::Bytes hb(kFrameHeaderBytes);
     common::StoreI64(hb.data(), c.next_transfer_from);
     common::StoreI32(hb.data() + 8, 0);
-    if (c.conn->Send(hb).ok()) c.last_write = rt_.clock().Now();
+    if (c.conn->Send(hb).ok()) {
+      c.last_write = rt_.clock().Now();
+      // A diverged slave fills its segment up to a heartbeat at the next segment start.
+      c.sent_bound = std::max(c.sent_bound, c.next_transfer_from);
+    }
   }
 }
 
 void HAService::MasterTick() {
-  tick_timer_ = rt_.executor().ScheduleAfter(options_.transfer_poll_interval,
-                                             guard_.Wrap([this] { MasterTick(); }));
+  Duration wait = options_.transfer_poll_interval;
+  // BUGGIFY: the master's transfer and housekeeping loop runs up to 1 s late (WriteSocketService
+  // and the housekeeping of HAConnection descheduled): slaves and SYNC_MASTER puts wait longer.
+  if (RMQ_BUGGIFY(rt_)) wait += rt_.random().UniformDuration(Duration::zero(), seconds(1));
+  tick_timer_ = rt_.executor().ScheduleAfter(wait, guard_.Wrap([this] { MasterTick(); }));
   const MonoTime now = rt_.clock().Now();
   std::vector<uint64_t> expired;
   for (auto& [id, c] : conns_) {
@@ -306,6 +338,8 @@ void HAService::ConnectMaster() {
         master_ = std::move(*c);
         slave_in_.clear();
         slave_pending_.clear();
+        slave_deferred_.clear();
+        slave_bound_ = store_.GetMaxPhyOffset();
         slave_last_read_ = rt_.clock().Now();
         rt_.Trace(TraceEvent("HAConnectedToMaster")
                       .Detail("Master", options_.master_ha_address)
@@ -328,17 +362,58 @@ void HAService::CloseMaster(const std::string& why) {
   ++master_epoch_;
   slave_in_.clear();
   slave_pending_.clear();
+  slave_deferred_.clear();
   rt_.Trace(TraceEvent("HAMasterConnectionClosed", Severity::kWarn).Detail("Reason", why));
 }
 
 void HAService::ReportOffset() {
   if (!master_) return;
+  CheckSlaveLogWithinReceived();
   common::Bytes b = EncodeOffset(store_.GetMaxPhyOffset());
   if (master_->Send(b).ok()) slave_last_report_ = rt_.clock().Now();
 }
 
-// HAClient.dispatchReadRequest.
 void HAService::OnSlaveData(std::span<const std::byte> data) {
+  if (!slave_deferred_.empty()) {
+    // A short read is pending: what arrives meanwhile queues behind it, in order.
+    slave_deferred_.insert(slave_deferred_.end(), data.begin(), data.end());
+    return;
+  }
+  // BUGGIFY: a short read: the slave takes only part of what arrived now (often a partial frame)
+  // and the rest up to 50 ms later (HAClient's read loop gets what one read() returns, then
+  // selects again), so frames are decoded across reads.
+  if (data.size() > 1 && RMQ_BUGGIFY(rt_)) {
+    const size_t now = 1 + static_cast<size_t>(rt_.random().Below(data.size() - 1));
+    slave_deferred_.assign(data.begin() + static_cast<std::ptrdiff_t>(now), data.end());
+    const uint64_t epoch = master_epoch_;
+    rt_.executor().ScheduleAfter(
+        rt_.random().UniformDuration(Duration::zero(), milliseconds(50)),
+        guard_.Wrap([this, epoch] {
+          if (epoch != master_epoch_ || !master_) return;  // closed meanwhile: dropped with it
+          common::Bytes rest = std::move(slave_deferred_);
+          slave_deferred_.clear();
+          OnSlaveData(rest);
+        }));
+    data = data.first(now);
+  }
+  ProcessSlaveData(data);
+}
+
+void HAService::CheckSlaveLogWithinReceived() const {
+  // The slave never appends beyond what its master sent: its log ends at or before the furthest
+  // frame end received since it connected (or where it was when it connected), or at the end of
+  // that frame's segment when a blank marker (or a diverged slave's fill) closed the segment.
+  const int64_t seg = store_.config().mapped_file_size_commit_log;
+  const int64_t max = store_.GetMaxPhyOffset();
+  RMQ_ASSERT_MSG(max <= slave_bound_ || (max % seg == 0 && max - seg < slave_bound_),
+                 "slave log ends at " + std::to_string(max) +
+                     ", beyond the bytes the master sent (up to " + std::to_string(slave_bound_) +
+                     ")");
+}
+
+// HAClient.dispatchReadRequest.
+void HAService::ProcessSlaveData(std::span<const std::byte> data) {
+  CheckSlaveLogWithinReceived();
   slave_in_.insert(slave_in_.end(), data.begin(), data.end());
   slave_last_read_ = rt_.clock().Now();
   size_t pos = 0;
@@ -365,6 +440,7 @@ void HAService::OnSlaveData(std::span<const std::byte> data) {
       }
       if (*n > 0 || store_.GetMaxPhyOffset() != max) appended = true;  // report the new end
       pos += kFrameHeaderBytes + static_cast<size_t>(body);
+    slave_bound_ = std::max(slave_bound_, phy + body);
       continue;
     }
     const int64_t expected = max + static_cast<int64_t>(slave_pending_.size());
@@ -419,6 +495,7 @@ void HAService::OnSlaveData(std::span<const std::byte> data) {
         }
         appended = true;
         pos += kFrameHeaderBytes + static_cast<size_t>(body);
+    slave_bound_ = std::max(slave_bound_, phy + body);
         continue;
       }
       if (!consumed.ok()) {
@@ -430,9 +507,23 @@ void HAService::OnSlaveData(std::span<const std::byte> data) {
       if (*consumed > 0) appended = true;
     }
     pos += kFrameHeaderBytes + static_cast<size_t>(body);
+    slave_bound_ = std::max(slave_bound_, phy + body);
   }
   slave_in_.erase(slave_in_.begin(), slave_in_.begin() + static_cast<std::ptrdiff_t>(pos));
-  if (appended) ReportOffset();
+  CheckSlaveLogWithinReceived();
+  if (!appended) return;
+  // BUGGIFY: the slave reports its new offset up to 1 s late (HAClient reports when its select
+  // loop comes round, at the latest every haSendHeartbeatInterval): SYNC_MASTER puts wait
+  // longer, and may answer FLUSH_SLAVE_TIMEOUT.
+  if (RMQ_BUGGIFY(rt_)) {
+    const uint64_t epoch = master_epoch_;
+    rt_.executor().ScheduleAfter(rt_.random().UniformDuration(Duration::zero(), seconds(1)),
+                                 guard_.Wrap([this, epoch] {
+                                   if (epoch == master_epoch_) ReportOffset();
+                                 }));
+    return;
+  }
+  ReportOffset();
 }
 
 void HAService::SlaveTick() {

@@ -76,6 +76,7 @@ class HAService {
     int64_t slave_request_offset = -1;
     int64_t slave_ack_offset = -1;
     int64_t next_transfer_from = -1;
+    int64_t sent_bound = -1;  // the most the slave may acknowledge after what was sent
     MonoTime last_read{};
     MonoTime last_write{};
   };
@@ -99,6 +100,9 @@ class HAService {
   // Slave.
   void ConnectMaster();
   void OnSlaveData(std::span<const std::byte> data);
+  void ProcessSlaveData(std::span<const std::byte> data);
+  // RMQ_ASSERT: the slave's log ends within what the master sent (slave_bound_).
+  void CheckSlaveLogWithinReceived() const;
   void CloseMaster(const std::string& why);
   void ReportOffset();
   void SlaveTick();
@@ -121,6 +125,8 @@ class HAService {
   bool connecting_ = false;
   common::Bytes slave_in_;       // undecoded frame bytes
   common::Bytes slave_pending_;  // body bytes of an incomplete record
+  common::Bytes slave_deferred_;  // received bytes not yet read (a short read, BUGGIFY)
+  int64_t slave_bound_ = 0;  // the log's end at connect, then the furthest frame end received
   MonoTime slave_last_read_{};
   MonoTime slave_last_report_{};
   uint64_t master_epoch_ = 0;

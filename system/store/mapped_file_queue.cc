@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/base/buggify.h"
 #include "system/store/limits.h"
 #include "system/store/message_store_config.h"
 
@@ -33,6 +34,7 @@ Status MappedFileQueue::Load() {
                                                            *from, mapped_file_size_));
     files_.push_back(std::move(mf));
   }
+  RebaseProgress();
   return Status::Ok();
 }
 
@@ -106,6 +108,7 @@ Status MappedFileQueue::TruncateDirtyFiles(int64_t offset) {
   }
   files_ = std::move(keep);
   if (flushed_where_ > offset) flushed_where_ = offset;
+  RebaseProgress();
   return result;
 }
 
@@ -113,6 +116,7 @@ Status MappedFileQueue::DeleteLastMappedFile() {
   if (files_.empty()) return Status::Ok();
   Status s = files_.back()->Destroy(rt_.fs());
   files_.pop_back();
+  RebaseProgress();
   return s;
 }
 
@@ -135,6 +139,7 @@ Status MappedFileQueue::Destroy() {
   }
   files_.clear();
   flushed_where_ = 0;
+  RebaseProgress();
   Status s = rt_.fs().Remove(store_path_);
   if (!s.ok() && s.code() != StatusCode::kNotFound && result.ok()) result = s;
   return result;
@@ -149,6 +154,27 @@ void MappedFileQueue::MarkUnflushedFrom(int64_t offset) {
     if (pos < std::min(f->wrote_position(), f->physical_size())) f->set_needs_rewrite(true);
   }
   flushed_where_ = std::min(flushed_where_, offset);
+  RebaseProgress();
+}
+
+void MappedFileQueue::RebaseProgress() {
+  max_offset_mark_ = GetMaxOffset();
+  flushed_mark_ = flushed_where_;
+}
+
+void MappedFileQueue::CheckProgress() {
+  const int64_t max = GetMaxOffset();
+  RMQ_ASSERT_MSG(max >= max_offset_mark_,
+                 store_path_ + ": end went back from " + std::to_string(max_offset_mark_) +
+                     " to " + std::to_string(max) + " outside recovery/truncation");
+  RMQ_ASSERT_MSG(flushed_where_ >= flushed_mark_,
+                 store_path_ + ": flush point went back from " + std::to_string(flushed_mark_) +
+                     " to " + std::to_string(flushed_where_) + " outside recovery/truncation");
+  RMQ_ASSERT_MSG(flushed_where_ <= max, store_path_ + ": flush point " +
+                                            std::to_string(flushed_where_) +
+                                            " is past the end " + std::to_string(max));
+  max_offset_mark_ = max;
+  flushed_mark_ = flushed_where_;
 }
 
 bool MappedFileQueue::Contains(const MappedFile* mf) const {
@@ -260,12 +286,30 @@ void MappedFileQueue::OnSynced(const std::shared_ptr<MappedFile>& mf, int64_t po
                                const Status& st) {
   if (st.ok()) {
     if (pos > mf->flushed_position()) mf->set_flushed_position(pos);
+    // A segment never counts as durable beyond what was written to it.
+    RMQ_ASSERT_MSG(mf->flushed_position() <= mf->wrote_position(),
+                   mf->path() + ": flushed " + std::to_string(mf->flushed_position()) +
+                       " > written " + std::to_string(mf->wrote_position()));
     if (Contains(mf.get())) {
       flushed_where_ = std::max(flushed_where_, mf->from() + mf->flushed_position());
+      CheckProgress();
     }
     store_timestamp_ = store_ts;
     pass_failures_ = 0;
     NotifyWaiters();
+    // BUGGIFY: a partial flush: a periodic pass (least_pages > 0: FlushRealTimeService,
+    // FlushConsumeQueueService) ends after this one segment although more is dirty, as Java's
+    // MappedFileQueue.flush forces only the file holding flushedWhere per call; the rest waits for
+    // the next round. Passes with least_pages 0 promise everything (SYNC_FLUSH, thorough flushes
+    // before a checkpoint, shutdown) and are never cut. A SYNC_FLUSH put that joined meanwhile
+    // gets the follow-up pass at once, as GroupCommitService calls flush() again for it.
+    if (pass_least_pages_ > 0 && flushed_where_ < pass_target_ && RMQ_BUGGIFY(rt_)) {
+      bool waiting = false;
+      for (const Waiter& w : waiters_) waiting = waiting || w.target > flushed_where_;
+      if (waiting) Flush(0);
+      FinishPass(Status::Ok());
+      return;
+    }
     FlushStep();
     return;
   }

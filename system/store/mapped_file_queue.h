@@ -75,7 +75,11 @@ class MappedFileQueue {
   void MarkUnflushedFrom(int64_t offset);
 
   int64_t flushed_where() const { return flushed_where_; }
-  void set_flushed_where(int64_t w) { flushed_where_ = w; }
+  // Recovery / truncation only: moves the flush point anywhere (and re-bases the progress marks).
+  void set_flushed_where(int64_t w) {
+    flushed_where_ = w;
+    RebaseProgress();
+  }
   // Store timestamp of the newest message in the segment a completed flush covered (commit log).
   int64_t store_timestamp() const { return store_timestamp_; }
   int64_t RemainHowManyDataToFlush() const;
@@ -91,6 +95,14 @@ class MappedFileQueue {
   // Sticky rewrite failure (see the header comment), OK otherwise.
   const Status& write_error() const { return write_error_; }
 
+  // Invariant (RMQ_ASSERT, both worlds): the log's end (GetMaxOffset: the write position; there
+  // is no transient store pool, so the committed position is the same) and its flush point only
+  // move forward, and the flush point never passes the end. Only the explicit recovery and
+  // truncation entry points (Load, TruncateDirtyFiles, DeleteLastMappedFile, Destroy,
+  // MarkUnflushedFrom, set_flushed_where) may move them back; they re-base the marks checked
+  // here. The commit log calls this after every append; flush passes call it on every fsync.
+  void CheckProgress();
+
  private:
   struct Waiter {
     int64_t target;
@@ -104,6 +116,8 @@ class MappedFileQueue {
   void FinishPass(const Status& st);
   void NotifyWaiters();
   bool Contains(const MappedFile* mf) const;
+  // The marks CheckProgress compares with: the current end and flush point.
+  void RebaseProgress();
 
   Runtime& rt_;
   std::string store_path_;
@@ -122,6 +136,9 @@ class MappedFileQueue {
   std::vector<FlushDone> next_pass_done_;
   std::vector<Waiter> waiters_;
   Status write_error_;
+  // Highest end / flush point seen since the last re-base (CheckProgress).
+  int64_t max_offset_mark_ = 0;
+  int64_t flushed_mark_ = 0;
 
   LifetimeGuard guard_;
 };

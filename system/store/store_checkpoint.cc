@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/base/assert.h"
 #include "system/common/byte_buffer.h"
 #include "system/common/checksum.h"
 #include "system/store/limits.h"
@@ -77,6 +78,16 @@ Status StoreCheckpoint::Load() {
 }
 
 void StoreCheckpoint::SetFlushPoints(int64_t physic, int64_t logics) {
+  // Simulation: within one process the flush points only move forward (the commit log's flush
+  // point and the dispatch position only grow between recoveries; a re-based start after a
+  // crash is a new process, and the values loaded from the file are not compared). The
+  // timestamps are not checked: they are store times from the wall clock, which may jump back.
+  RMQ_SIM_ASSERT_MSG(physic >= set_physic_mark_ && logics >= set_logics_mark_,
+                     "checkpoint flush points went back from (" + std::to_string(set_physic_mark_) +
+                         ", " + std::to_string(set_logics_mark_) + ") to (" +
+                         std::to_string(physic) + ", " + std::to_string(logics) + ")");
+  set_physic_mark_ = physic;
+  set_logics_mark_ = logics;
   has_flush_points_ = true;
   physic_flushed_offset_ = physic;
   logics_flushed_offset_ = logics;

@@ -73,6 +73,9 @@ class StoreCheckpoint {
   bool has_flush_points_ = false;
   int64_t physic_flushed_offset_ = 0;
   int64_t logics_flushed_offset_ = 0;
+  // The flush points last set by this process (SetFlushPoints' invariant); -1 before the first.
+  int64_t set_physic_mark_ = -1;
+  int64_t set_logics_mark_ = -1;
 
   bool flushing_ = false;
   std::vector<std::function<void(const Status&)>> current_;

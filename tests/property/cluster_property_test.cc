@@ -87,7 +87,7 @@ void ExpectReplays(const Counterexample& c, const ClusterProperty& property) {
 // ------------------------------------------------------------------------------ properties
 
 // Cases per property in CI: a run is 0.05-0.3 s of wall time.
-constexpr int kCases = 40;
+constexpr int kCases = 80;
 
 TEST(ClusterProperty, AtLeastOnceWhereverPromised) {
   Stopwatch w;

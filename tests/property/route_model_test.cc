@@ -436,7 +436,7 @@ void CheckRouteModel() {
 }
 
 TEST(RouteModel, RouteInfoManagerMatchesTheReferenceModel) {
-  const auto result = property::CheckSeeded("route table vs model", property::Cases(400),
+  const auto result = property::CheckSeeded("route table vs model", property::Cases(1000),
                                             [] { CheckRouteModel(); });
   EXPECT_TRUE(property::Passed(result)) << property::Describe(result);
 }

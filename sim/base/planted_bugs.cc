@@ -11,9 +11,9 @@ thread_local std::vector<std::string> g_on;
 
 const std::vector<PlantedBugInfo>& PlantedBugs() {
   static const std::vector<PlantedBugInfo> kBugs = {
-      {"namesrv.never_expire",
-       "the name server's scan never removes a broker whose registrations stopped (routes: stale "
-       "routes)"},
+      {"namesrv.never_purge",
+       "the name server never removes a broker, neither when its registrations stop nor when its "
+       "channel closes (routes: stale routes)"},
       {"namesrv.expire_early",
        "the name server expires a broker 25 s after its last registration instead of 120 s "
        "(routes: early purges)"},
@@ -22,12 +22,12 @@ const std::vector<PlantedBugInfo>& PlantedBugs() {
       {"store.recover_drop_last",
        "recovery after a crash drops the last complete message of the commit log (delivery: "
        "SEND_OK lost after kill -9)"},
-      {"ha.sync_master_no_wait",
-       "a SYNC_MASTER acknowledges a put without waiting for its slave (delivery: SEND_OK lost "
-       "when the master's copy is lost)"},
-      {"ha.slave_skip_bytes",
-       "a slave skips a few bytes of a transfer it receives (replicas: the slave's commit log "
-       "differs from its master's)"},
+      {"ha.slave_acks_ahead",
+       "after appending a transfer, a slave acknowledges 4 KiB more than it has (the master's "
+       "check that a slave never acknowledges more than it was sent)"},
+      {"ha.slave_flips_byte",
+       "a slave flips the last byte of one transfer in fifty before appending it (replicas: the "
+       "slave's commit log differs from its master's)"},
       {"broker.pull_skip_message",
        "a pull that finds more messages than it returns reports a next offset one too far "
        "(delivery: messages never delivered)"},

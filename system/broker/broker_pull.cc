@@ -1,4 +1,5 @@
 // The pull path (PullMessageProcessor in 4.9.8; reference §3.2, §5.6) with long polling.
+#include "sim/base/planted_bugs.h"
 #include "system/broker/broker.h"
 #include "system/common/mix_all.h"
 #include "system/common/perm_name.h"
@@ -143,7 +144,12 @@ Broker::Reply Broker::ProcessPull(const Command& request, Responder responder, b
   } else {
     const store::GetMessageResult& r = *result;
     resp.remark = std::string(store::GetMessageStatusName(r.status));
-    resp.SetExtFieldInt("nextBeginOffset", r.next_begin_offset);
+    // PLANTED BUG (tests only): when more messages wait than were returned, report a next
+    // offset one too far (the message after the batch is never delivered).
+    const bool skip = RMQ_PLANTED_BUG("broker.pull_skip_message") &&
+                      r.status == store::GetMessageStatus::kFound &&
+                      r.next_begin_offset < r.max_offset;
+    resp.SetExtFieldInt("nextBeginOffset", r.next_begin_offset + (skip ? 1 : 0));
     resp.SetExtFieldInt("minOffset", r.min_offset);
     resp.SetExtFieldInt("maxOffset", r.max_offset);
     // PullMessageProcessor: with slaveReadEnable, the group's whichBrokerWhenConsumeSlowly when

@@ -3,6 +3,7 @@
 // CONSUMER_SEND_MSG_BACK.
 #include <algorithm>
 
+#include "sim/base/planted_bugs.h"
 #include "system/broker/broker.h"
 #include "system/common/batch_body.h"
 #include "system/common/java_string.h"
@@ -420,6 +421,10 @@ Broker::Reply Broker::ProcessConsumerSendMsgBack(const Command& request, Respond
   put.born_host = msg->born_host;
   put.store_host = msg->store_host;
   put.reconsume_times = msg->reconsume_times + 1;
+  // PLANTED BUG (tests only): answer SUCCESS without storing the retry message.
+  if (RMQ_PLANTED_BUG("broker.send_back_dropped")) {
+    return request.CreateResponse(ResponseCode::SUCCESS);
+  }
   rt_.Trace(TraceEvent("BrokerSendMsgBack")
                 .Detail("Group", *group)
                 .Detail("Topic", new_topic)

@@ -1,6 +1,7 @@
 #include "system/client/process_queue.h"
 
 #include "sim/base/assert.h"
+#include "sim/base/planted_bugs.h"
 
 namespace rmqsim::client {
 
@@ -28,7 +29,10 @@ int64_t ProcessQueue::RemoveMessages(const std::vector<common::MessageExt>& msgs
     --msg_count_;
     msg_tree_map_.erase(it);
   }
-  if (!msg_tree_map_.empty()) result = msg_tree_map_.begin()->first;
+  // PLANTED BUG (tests only): the offset to commit skips messages still in flight.
+  if (!msg_tree_map_.empty() && !RMQ_PLANTED_BUG("client.commit_on_receipt")) {
+    result = msg_tree_map_.begin()->first;
+  }
   AssertConsistent();
   return result;
 }

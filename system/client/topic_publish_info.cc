@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "sim/base/assert.h"
+#include "sim/base/planted_bugs.h"
 #include "system/common/mix_all.h"
 #include "system/common/perm_name.h"
 #include "system/remoting/remoting_command.h"
@@ -106,6 +107,11 @@ std::vector<MessageQueue> AllocateMessageQueueAveragely(const std::string& curre
   size_t start = (mod > 0 && index < mod) ? index * average : index * average + mod;
   size_t range = start < n ? std::min(average, n - start) : 0;
   for (size_t i = 0; i < range; ++i) result.push_back(mqs[(start + i) % n]);
+  // PLANTED BUG (tests only): the last queue goes to nobody.
+  if (RMQ_PLANTED_BUG("client.rebalance_drops_queue") && !result.empty() &&
+      result.back() == mqs.back()) {
+    result.pop_back();
+  }
   return result;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/base/buggify.h"
+#include "sim/base/planted_bugs.h"
 
 #include "system/common/checksum.h"
 #include "system/common/mix_all.h"
@@ -42,6 +43,8 @@ Status NameServer::Start() {
   RegisterProcessors();
   server_->AddCloseListener(
       guard_.Wrap([this](const std::shared_ptr<remoting::RemotingChannel>& ch, const Status&) {
+        // PLANTED BUG (tests only): a closed channel does not purge its broker either.
+        if (RMQ_PLANTED_BUG("namesrv.never_purge")) return;
         if (auto r = routes_.OnChannelDestroy(ch->id())) {
           TraceRemoval(*r, RemovalReason::kChannelClosed);
         }

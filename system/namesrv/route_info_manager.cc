@@ -1,6 +1,7 @@
 #include "system/namesrv/route_info_manager.h"
 
 #include "sim/base/assert.h"
+#include "sim/base/planted_bugs.h"
 #include "system/common/mix_all.h"
 
 namespace rmqsim::namesrv {
@@ -201,8 +202,12 @@ std::optional<Removal> RouteInfoManager::OnChannelDestroy(uint64_t channel_id) {
 
 std::vector<std::pair<Removal, uint64_t>> RouteInfoManager::ScanNotActiveBroker(WallTime now) {
   std::vector<std::pair<std::string, uint64_t>> expired;
+  // PLANTED BUGS (tests only): the scan never expires anyone, or expires after 25 s.
+  if (RMQ_PLANTED_BUG("namesrv.never_purge")) return {};
+  const Duration expiry =
+      RMQ_PLANTED_BUG("namesrv.expire_early") ? seconds(25) : kBrokerChannelExpiredTime;
   for (const auto& [addr, info] : live_) {
-    if (info.last_update + kBrokerChannelExpiredTime < now) {
+    if (info.last_update + expiry < now) {
       expired.emplace_back(addr, info.channel_id);
     }
   }

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "sim/base/buggify.h"
+#include "sim/base/planted_bugs.h"
 #include "system/common/java_string.h"
 #include "system/common/message_const.h"
 #include "system/common/message_id.h"
@@ -195,11 +196,13 @@ StatusOr<CommitLog::RecoverResult> CommitLog::RecoverFrom(size_t index, bool che
     SegmentReader reader(mf);
     pos = 0;
     int64_t newest = 0;
+    int64_t last_size = 0;
     bool next_file = false;
     while (true) {
       Record rec = CheckMessageAndReturnSize(reader, mf, pos, check_crc);
       if (rec.kind == RecordKind::kMessage) {
         pos += rec.size;
+        last_size = rec.size;
         newest = std::max(newest, rec.request.store_timestamp);
         ++result.records;
         continue;
@@ -218,6 +221,12 @@ StatusOr<CommitLog::RecoverResult> CommitLog::RecoverFrom(size_t index, bool che
         stop_reason = rec.error;
       }
       break;
+    }
+    // PLANTED BUG (tests only): recovery drops the last complete message of the log.
+    if (!next_file && last_size > 0 && pos < mf.file_size() &&
+        RMQ_PLANTED_BUG("store.recover_drop_last")) {
+      pos -= last_size;
+      stop_reason = "planted bug store.recover_drop_last";
     }
     if (newest > 0) {
       mf.set_store_timestamp(newest);
@@ -700,6 +709,11 @@ void CommitLog::Complete(PutMessageResult result, bool wait, PutCallback cb) {
 
 void CommitLog::SubmitFlushRequest(int64_t next_offset, bool wait, StatusCallback done) {
   if (config_.flush_disk_type == FlushDiskType::kSyncFlush) {
+    // PLANTED BUG (tests only): acknowledge a SYNC_FLUSH put before its flush.
+    if (wait && RMQ_PLANTED_BUG("store.sync_flush_no_wait")) {
+      rt_.executor().Post(guard_.Wrap([done = std::move(done)] { done(PutMessageStatus::kPutOk); }));
+      return;
+    }
     if (wait) {
       const uint64_t id = ++last_group_commit_id_;
       GroupCommitRequest& r = group_commits_[id];

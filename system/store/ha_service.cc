@@ -5,6 +5,7 @@
 
 #include "sim/base/assert.h"
 #include "sim/base/buggify.h"
+#include "sim/base/planted_bugs.h"
 #include "system/store/mapped_file.h"
 
 namespace rmqsim::store {
@@ -475,6 +476,10 @@ void HAService::ProcessSlaveData(std::span<const std::byte> data) {
     if (body > 0) {
       const std::byte* b = slave_in_.data() + pos + kFrameHeaderBytes;
       slave_pending_.insert(slave_pending_.end(), b, b + body);
+      // PLANTED BUG (tests only): the slave flips the last byte of one transfer in fifty.
+      if (RMQ_PLANTED_BUG("ha.slave_flips_byte") && rt_.random().Bernoulli(0.02)) {
+        slave_pending_.back() ^= std::byte{0x5a};
+      }
       const int64_t at = empty_slave ? phy : max;
       auto consumed = store_.AppendToCommitLog(at, slave_pending_);
       if (!consumed.ok() && consumed.status().code() == StatusCode::kCorruption && !empty_slave) {
@@ -521,6 +526,13 @@ void HAService::ProcessSlaveData(std::span<const std::byte> data) {
                                  guard_.Wrap([this, epoch] {
                                    if (epoch == master_epoch_) ReportOffset();
                                  }));
+    return;
+  }
+  // PLANTED BUG (tests only): after appending, the slave acknowledges 4 KiB it does not have.
+  if (RMQ_PLANTED_BUG("ha.slave_acks_ahead")) {
+    if (master_ && master_->Send(EncodeOffset(store_.GetMaxPhyOffset() + 4096)).ok()) {
+      slave_last_report_ = rt_.clock().Now();
+    }
     return;
   }
   ReportOffset();

@@ -120,29 +120,42 @@ bool RemotingChannel::HandleCommand(RemotingCommand command) {
                     .Detail("Opaque", command.opaque));
       return open_;
     }
+    // BUGGIFY: the response is handed to the caller 1-200 ms after it arrived, as when Java's
+    // callback executor (publicExecutor) or the thread waiting in invokeSync is slow to run.
+    // The request stays pending meanwhile: its timeout or a close of the channel may still end
+    // it first (the response is then lost to the caller, as a late future is in Java), and
+    // Abandon() drops it; whichever comes first retires it, once.
+    if (RMQ_BUGGIFY(rt_)) {
+      Duration late = rt_.random().UniformDuration(milliseconds(1), milliseconds(200));
+      std::weak_ptr<RemotingChannel> weak = weak_from_this();
+      rt_.executor().ScheduleAfter(late, [weak, response = std::move(command)]() mutable {
+        if (auto self = weak.lock()) self->CompleteLate(std::move(response));
+      });
+      return open_;
+    }
     const int32_t opaque = command.opaque;
     Pending p = std::move(it->second);
     pending_.erase(it);
     rt_.executor().Cancel(p.timer);
     Retire(opaque);
-    // BUGGIFY: the response's callback runs up to 200 ms late, as when Java's callback executor
-    // (publicExecutor) or the thread waiting in invokeSync is slow to run. The request is already
-    // retired, so a close or a timeout meanwhile cannot complete it a second time.
-    if (RMQ_BUGGIFY(rt_)) {
-      Duration late = rt_.random().UniformDuration(milliseconds(1), milliseconds(200));
-      rt_.executor().ScheduleAfter(
-          late, [enabled = callbacks_enabled_, done = std::move(p.done),
-                 response = std::move(command)]() mutable {
-            if (*enabled) done(std::move(response));
-          });
-      return open_;
-    }
     p.done(std::move(command));
     return open_;
   }
   if (InSimulation() && !command.is_oneway()) ++unanswered_[command.opaque];
   if (on_request_) on_request_(shared_from_this(), std::move(command));
   return open_;
+}
+
+void RemotingChannel::CompleteLate(RemotingCommand response) {
+  if (!open_ || !*callbacks_enabled_) return;  // the close or Abandon() ended the request
+  auto it = pending_.find(response.opaque);
+  if (it == pending_.end()) return;  // it timed out meanwhile
+  const int32_t opaque = response.opaque;
+  Pending p = std::move(it->second);
+  pending_.erase(it);
+  rt_.executor().Cancel(p.timer);
+  Retire(opaque);
+  p.done(std::move(response));
 }
 
 void RemotingChannel::OnPeerClosed(const Status& status) {

@@ -151,6 +151,8 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   void OnPeerClosed(const Status& status);
   // Returns whether decoding should go on.
   bool HandleCommand(RemotingCommand command);
+  // Completes a pending request with a response that arrived earlier (BUGGIFY late callback).
+  void CompleteLate(RemotingCommand response);
   void OnRequestTimeout(int32_t opaque);
   void ArmIdleTimer();
   void OnIdleTimer();

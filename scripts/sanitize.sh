@@ -7,9 +7,12 @@
 # targets of tests/fuzz are built. Without clang++ it falls back to g++ and no fuzz targets.
 #
 # What it runs, in this order:
-#   1. CTest, every test but the interop ones (real servers, node) and the per-file library
-#      sweeps scenario_* (about 40x slower under ASan): unit, property, component, end-to-end,
-#      faults, checkers, CLI, lint, determinism tests, and each fuzz target over its seed corpus;
+#   1. CTest, every test but the interop ones (real servers, node) and those that run whole
+#      scenarios over and over (about 40x slower under ASan): the library sweeps scenario_*, the
+#      CLI test, the planted-bug test, the scenario determinism tests and the cluster-level
+#      properties. What runs: unit, component, end-to-end, faults, checkers, model-based
+#      properties, lint, and each fuzz target over its seed corpus. RMQSIM_ASAN_FULL=1 runs the
+#      excluded ones too (but interop);
 #   2. `rmqsim run scenarios/library/chaos.textproto --seed N` for each N in
 #      RMQSIM_ASAN_CHAOS_SEEDS (default "1 2"), in parallel;
 #   3. `rmqsim sweep` of RMQSIM_ASAN_SWEEP_FILE (default scenarios/library/slave_destroyed
@@ -24,6 +27,7 @@
 # Knobs (environment):
 #   RMQSIM_ASAN_BUILD_DIR   build directory (default build-asan)
 #   RMQSIM_ASAN_CXX         compiler (default clang++ if installed, else g++)
+#   RMQSIM_ASAN_FULL=1      also run the CLI, planted-bug, determinism and cluster property tests
 #   RMQSIM_ASAN_LIBRARY=1   also run the scenario_* library sweeps, RMQSIM_ASAN_SEEDS seeds per
 #                           file (default 2; the typed cache entry RMQSIM_SWEEP_SEEDS)
 #   RMQSIM_ASAN_CHAOS_SEEDS, RMQSIM_ASAN_SWEEP_FILE, RMQSIM_ASAN_SWEEP_SEEDS  (see above)
@@ -92,7 +96,10 @@ fail=0
 
 # 1. CTest.
 exclude='^interop_'
-[ "${RMQSIM_ASAN_LIBRARY:-0}" = 1 ] || exclude='^interop_|^scenario_'
+if [ "${RMQSIM_ASAN_FULL:-0}" != 1 ]; then
+  exclude='^interop_|^scenario_|^cli_test$|^planted_bugs$|^Determinism\.|^ClusterProperty'
+  [ "${RMQSIM_ASAN_LIBRARY:-0}" = 1 ] && exclude='^interop_|^cli_test$|^planted_bugs$|^Determinism\.|^ClusterProperty'
+fi
 ctest_args=(--test-dir "$BUILD_DIR" --output-on-failure -j"$JOBS" --timeout 1800 -E "$exclude")
 [ -n "$regex" ] && ctest_args+=(-R "$regex")
 ctest "${ctest_args[@]}" || fail=1

@@ -14,7 +14,7 @@ namespace {
 constexpr size_t kScratchKeepBytesMax = 1 << 20;
 // Simulation-only bookkeeping bounds (see the members in the header).
 constexpr size_t kRetiredWindow = 1024;
-constexpr size_t kTimedOutRemembered = 4096;
+constexpr size_t kAnsweredWindow = 1024;
 // BUGGIFY small writes: frames up to this size are split, only while nothing is buffered, so a
 // piece can never be refused after an earlier one went out (the send buffer holds 32 MiB).
 constexpr size_t kSmallWritesFrameMax = 64 * 1024;
@@ -99,20 +99,15 @@ bool RemotingChannel::HandleCommand(RemotingCommand command) {
   if (command.is_response()) {
     auto it = pending_.find(command.opaque);
     if (it == pending_.end()) {
-      // Late (timed out) or bogus: Java logs and drops it. Invariant (simulation): a response
-      // matching nothing answers a request of ours that timed out (at most once), or is the
-      // REQUEST_CODE_NOT_SUPPORTED a server sends even for a oneway request. Anything else is a
-      // server answering twice or inventing an opaque.
-      if (InSimulation()) {
-        const bool late = timed_out_.erase(command.opaque) > 0 ||
-                          static_cast<int64_t>(command.opaque) < timed_out_floor_;
-        RMQ_SIM_ASSERT_MSG(late || command.code == ResponseCode::REQUEST_CODE_NOT_SUPPORTED,
-                           "response with opaque " + std::to_string(command.opaque) + " (code " +
-                               std::to_string(command.code) + ") from " + remote_.ToString() +
-                               " on channel " + std::to_string(id_) +
-                               " matches no request sent on this channel that could still be "
-                               "answered");
-      }
+      // Late (timed out), an answer to a oneway request (REQUEST_CODE_NOT_SUPPORTED), or bogus
+      // (a foreign peer): Java logs and drops it. Invariant (simulation): it is never a second
+      // answer to a request of ours that a response already completed.
+      RMQ_SIM_ASSERT_MSG(!answered_.contains(command.opaque),
+                         "response with opaque " + std::to_string(command.opaque) + " (code " +
+                             std::to_string(command.code) + ") from " + remote_.ToString() +
+                             " on channel " + std::to_string(id_) +
+                             " answers a request that a response already completed (answered "
+                             "twice)");
       rt_.Trace(TraceEvent("RemotingResponseUnmatched", Severity::kWarn)
                     .Detail("ChannelId", id_)
                     .Detail("Remote", remote_.ToString())
@@ -138,6 +133,7 @@ bool RemotingChannel::HandleCommand(RemotingCommand command) {
     pending_.erase(it);
     rt_.executor().Cancel(p.timer);
     Retire(opaque);
+    NoteAnswered(opaque);
     p.done(std::move(command));
     return open_;
   }
@@ -155,7 +151,14 @@ void RemotingChannel::CompleteLate(RemotingCommand response) {
   pending_.erase(it);
   rt_.executor().Cancel(p.timer);
   Retire(opaque);
+  NoteAnswered(opaque);
   p.done(std::move(response));
+}
+
+void RemotingChannel::NoteAnswered(int32_t opaque) {
+  if (!InSimulation()) return;
+  answered_.insert(opaque);
+  if (answered_.size() > kAnsweredWindow) answered_.erase(answered_.begin());
 }
 
 void RemotingChannel::OnPeerClosed(const Status& status) {
@@ -367,13 +370,6 @@ void RemotingChannel::OnRequestTimeout(int32_t opaque) {
   Pending p = std::move(it->second);
   pending_.erase(it);
   Retire(opaque);
-  if (InSimulation()) {
-    timed_out_.insert(opaque);
-    if (timed_out_.size() > kTimedOutRemembered) {
-      timed_out_floor_ = static_cast<int64_t>(*timed_out_.begin()) + 1;
-      timed_out_.erase(timed_out_.begin());
-    }
-  }
   rt_.Trace(TraceEvent("RemotingRequestTimeout", Severity::kWarn)
                 .Detail("ChannelId", id_)
                 .Detail("Remote", remote_.ToString())

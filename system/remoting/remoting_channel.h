@@ -153,6 +153,8 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   bool HandleCommand(RemotingCommand command);
   // Completes a pending request with a response that arrived earlier (BUGGIFY late callback).
   void CompleteLate(RemotingCommand response);
+  // Simulation only: remembers that a response completed `opaque`.
+  void NoteAnswered(int32_t opaque);
   void OnRequestTimeout(int32_t opaque);
   void ArmIdleTimer();
   void OnIdleTimer();
@@ -190,13 +192,12 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   uint64_t requests_retired_ = 0;
   // Simulation-only cross-checks (empty in real mode):
   //   recently_retired_: the last kRetiredWindow opaques completed, to catch a second completion;
-  //   timed_out_: opaques that timed out (a late response may still come, once), the oldest
-  //     forgotten beyond kTimedOutRemembered (responses below timed_out_floor_ are not judged);
+  //   answered_: the last kAnsweredWindow opaques completed by a response (another response
+  //     for one of them is a server answering twice);
   //   unanswered_: opaques of requests received and not yet answered (with multiplicity: a
   //     foreign peer may reuse one).
   std::set<int32_t> recently_retired_;
-  std::set<int32_t> timed_out_;
-  int64_t timed_out_floor_ = INT32_MIN;
+  std::set<int32_t> answered_;
   std::map<int32_t, uint32_t> unanswered_;
   // Cleared by Abandon(): posted callbacks check it before running.
   std::shared_ptr<bool> callbacks_enabled_ = std::make_shared<bool>(true);

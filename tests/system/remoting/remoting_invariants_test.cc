@@ -1,7 +1,7 @@
 // The remoting invariants: every request a channel sent completes exactly once (RMQ_ASSERT on the
 // bookkeeping, RMQ_SIM_ASSERT on a second completion of one opaque), a response answers a request
-// that arrived on its channel and is still unanswered (server side), and a response matching no
-// pending request answers one that timed out (client side). Each fires on a broken state; a
+// that arrived on its channel and is still unanswered (server side), and no request of ours is
+// answered twice (client side); a bogus response from a foreign peer is dropped, as in Java. Each fires on a broken state; a
 // BUGGIFY run (delayed responses and callbacks, frames in many small writes) answers everything.
 #include <gtest/gtest.h>
 
@@ -75,8 +75,22 @@ TEST_F(RemotingInvariantsDeathTest, AServerAnsweringTwiceFires) {
   ASSERT_TRUE(InvokeAndWait(client, RemotingCommand::CreateRequest(RequestCode::HEART_BEAT)).ok());
   EXPECT_DEATH(
       (void)InvokeAndWait(client, RemotingCommand::CreateRequest(RequestCode::PULL_MESSAGE)),
-      "response with opaque 1 .* matches no request sent on this channel that could still be "
-      "answered");
+      "response with opaque 1 .* answers a request that a response already completed");
+}
+
+TEST_F(RemotingInvariantsDeathTest, ABogusResponseFromAForeignPeerIsDropped) {
+  auto server = StartBrokenServer();
+  // A foreign peer sends a RESPONSE nobody asked for: dropped and traced, as Java does.
+  auto raw_process = Spawn(b_, "raw");
+  auto conn = ConnectFrom(raw_process, kServerAddress);
+  ASSERT_TRUE(conn.ok()) << conn.status();
+  Svc(raw_process)->connections.push_back(*conn);
+  RemotingCommand bogus = RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS);
+  bogus.opaque = 77;
+  ASSERT_TRUE((*conn)->Send(AsBytes(EncodeOrDie(bogus))).ok());
+  world_.RunFor(seconds(1));
+  EXPECT_EQ(EventsNamed("RemotingResponseUnmatched").size(), 1u);
+  EXPECT_EQ(Server(server).channel_count(), 1u);
 }
 
 TEST_F(RemotingInvariantsDeathTest, AResponseToNoRequestFires) {

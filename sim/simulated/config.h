@@ -61,7 +61,7 @@ struct WorldConfig {
   // lambda or coroutine step), the bytes every network delivery hands to a process and every disk
   // write stores, and the number of random draws of the processes. Costs a few per cent of run
   // time; without it the digest covers trace events and event times and owners only.
-  bool deep_digest = false;
+  bool deep_digest = true;
   // Printed with assertion failures: how to reproduce this run ("rmqsim demo --seed 42").
   std::string replay_command;
 };

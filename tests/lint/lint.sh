@@ -11,8 +11,8 @@
 #    threads, condition variables or futures, no <fstream>/std::filesystem (files come from the
 #    Runtime's FileSystem), no getenv, no clock() and no sleeping.
 #  - The tests of the simulated parts (tests/sim/simulated, tests/system, tests/faults,
-#    tests/scenarios, tests/determinism; not the *asio* tests, which run the real world) follow
-#    the same rules, getenv excepted (optional debug switches).
+#    tests/scenarios, tests/determinism, tests/property; not the *asio* tests, which run the
+#    real world) follow the same rules, getenv excepted (optional debug switches).
 #  - A line may opt out with a trailing `// lint-allow: <reason>` (the reason is required).
 #  - Boost.Asio appears only in sim/asio.
 #  - sim/simulated and sim/asio never include system/; system/ never includes sim/simulated or
@@ -53,7 +53,7 @@ if [ ${#sdirs[@]} -gt 0 ]; then
   done < <(src "${sdirs[@]}")
 fi
 tdirs=()
-for d in tests/sim/simulated tests/system tests/faults tests/scenarios tests/determinism; do
+for d in tests/sim/simulated tests/system tests/faults tests/scenarios tests/determinism tests/property; do
   [ -d "$d" ] && tdirs+=("$d")
 done
 if [ ${#tdirs[@]} -gt 0 ]; then

@@ -286,6 +286,7 @@ Task<void> DefaultMQPushConsumer::PullLoop(MessageQueue mq, std::shared_ptr<Proc
     args.expression_type = sub->second.expression_type;
     args.sub_version = sub->second.sub_version;
     args.offset = entry->second.next_offset;
+    const int64_t args_offset = args.offset;
     args.max_nums = config_.pull_batch_size;
     // BUGGIFY: a smaller pull batch (1..pullBatchSize), as when pullBatchSize is configured
     // smaller or the broker's maxTransferCountOnMessageInMemory caps the batch: more, shorter
@@ -321,6 +322,16 @@ Task<void> DefaultMQPushConsumer::PullLoop(MessageQueue mq, std::shared_ptr<Proc
       case PullStatus::FOUND:
         entry->second.next_offset = next;
         if (!result->msg_found_list.empty()) {
+          // Messages at offsets the consumer had already passed (the broker moved it back, or
+          // served a log that diverged from the one consumed before) are legal, as in Java;
+          // the offset-behind-in-flight invariant stops judging this queue.
+          const int64_t stored = offset_store_->ReadOffsetFromMemory(mq);
+          if (std::any_of(result->msg_found_list.begin(), result->msg_found_list.end(),
+                          [&](const MessageExt& m) {
+                            return m.queue_offset < args_offset || m.queue_offset < stored;
+                          })) {
+            pq->set_offsets_diverged();
+          }
           pq->PutMessages(result->msg_found_list);
           SubmitConsumeRequest(result->msg_found_list, pq, mq, Duration::zero());
         }

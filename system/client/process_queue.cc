@@ -73,7 +73,7 @@ void ProcessQueue::AssertConsistent() const {
 }
 
 std::string CheckOffsetBehindInFlight(int64_t offset, const ProcessQueue& pq) {
-  if (pq.dropped() || pq.messages().empty()) return "";
+  if (pq.dropped() || pq.offsets_diverged() || pq.messages().empty()) return "";
   const int64_t first = pq.messages().begin()->first;
   if (offset <= first) return "";
   return "the offset is " + std::to_string(offset) + " but the message at queue offset " +

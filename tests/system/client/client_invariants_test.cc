@@ -68,6 +68,12 @@ TEST_F(ClientInvariants, OffsetBehindInFlight) {
   pq.PutMessages({Msg(12, "c")});
   pq.set_dropped(true);
   AssertOffsetBehindInFlight(20, pq, "q");  // a dropped queue's offset is no longer used
+  // Messages at offsets already passed (the broker moved the consumer back, or its log diverged
+  // after a master lost unflushed messages): legal, as in Java; the queue is no longer judged.
+  ProcessQueue moved_back;
+  moved_back.PutMessages({Msg(1509, "new")});
+  moved_back.set_offsets_diverged();
+  AssertOffsetBehindInFlight(1510, moved_back, "q");
 }
 
 TEST_F(ClientInvariantsDeathTest, OffsetPastAMessageInFlightFires) {

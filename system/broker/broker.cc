@@ -363,12 +363,14 @@ void Broker::RegisterProcessors() {
   };
   // The requests Java runs on its SendMessageThread pool (SEND_MESSAGE, V2, batch, send-back).
   auto add_send = [this, add](int32_t code, std::function<Reply(const Command&, Responder)> fn) {
-    add(code, [this, fn](const Command& r, Responder resp) -> Reply {
+    add(code, [this, fn, code](const Command& r, Responder resp) -> Reply {
       // BUGGIFY: SYSTEM_BUSY, as Java's BrokerFastFailure answers a request that waited in the
       // send thread pool's queue longer than waitTimeMillsInSendQueue (200 ms): nothing is
       // stored, the answer comes after that wait, and the producer does not retry it (4.9.8's
-      // retryResponseCodes leave SYSTEM_BUSY out).
-      if (RMQ_BUGGIFY_WITH_PROB(rt_, 0.02)) {
+      // retryResponseCodes leave SYSTEM_BUSY out). Not for CONSUMER_SEND_MSG_BACK: Java's
+      // client then re-sends the message to %RETRY% through its inner producer, which the
+      // modelled client does not (it re-consumes locally, past maxReconsumeTimes).
+      if (code != RequestCode::CONSUMER_SEND_MSG_BACK && RMQ_BUGGIFY_WITH_PROB(rt_, 0.02)) {
         const int64_t waited_ms = rt_.random().UniformInt(201, 500);
         RemotingCommand busy = r.CreateResponse(
             ResponseCode::SYSTEM_BUSY,

@@ -150,9 +150,6 @@ std::string Show(const common::TopicRouteData& r) {
   os << "}";
   return os.str();
 }
-std::string Show(const std::optional<common::TopicRouteData>& r) {
-  return r ? Show(*r) : std::string("TOPIC_NOT_EXIST");
-}
 
 // Sorted copies, so that list order (Java keeps insertion order) does not matter.
 common::TopicRouteData Sorted(common::TopicRouteData r) {

@@ -30,7 +30,9 @@ TEST(SwarmTest, EveryLibraryFileGivesValidVariantsForManySeeds) {
       EXPECT_FALSE(v->drawn.empty());
       // No SYNC_MASTER without a slave (it never answers SEND_OK).
       for (const auto& g : v->scenario.topology().broker_groups()) {
-        if (v->topology_drawn && g.role() == scenario::SYNC_MASTER) EXPECT_GT(g.slaves(), 0);
+        if (v->topology_drawn && g.role() == scenario::SYNC_MASTER) {
+          EXPECT_GT(g.slaves(), 0);
+        }
       }
     }
   }

@@ -128,13 +128,7 @@ bool RemotingChannel::HandleCommand(RemotingCommand command) {
       });
       return open_;
     }
-    const int32_t opaque = command.opaque;
-    Pending p = std::move(it->second);
-    pending_.erase(it);
-    rt_.executor().Cancel(p.timer);
-    Retire(opaque);
-    NoteAnswered(opaque);
-    p.done(std::move(command));
+    Complete(it, std::move(command));
     return open_;
   }
   if (InSimulation() && !command.is_oneway()) ++unanswered_[command.opaque];
@@ -146,7 +140,11 @@ void RemotingChannel::CompleteLate(RemotingCommand response) {
   if (!open_ || !*callbacks_enabled_) return;  // the close or Abandon() ended the request
   auto it = pending_.find(response.opaque);
   if (it == pending_.end()) return;  // it timed out meanwhile
-  const int32_t opaque = response.opaque;
+  Complete(it, std::move(response));
+}
+
+void RemotingChannel::Complete(std::map<int32_t, Pending>::iterator it, RemotingCommand response) {
+  const int32_t opaque = it->first;
   Pending p = std::move(it->second);
   pending_.erase(it);
   rt_.executor().Cancel(p.timer);

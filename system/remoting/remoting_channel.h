@@ -153,6 +153,8 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   bool HandleCommand(RemotingCommand command);
   // Completes a pending request with a response that arrived earlier (BUGGIFY late callback).
   void CompleteLate(RemotingCommand response);
+  // Ends a pending request with its response: timer cancelled, retired, callback run.
+  void Complete(std::map<int32_t, Pending>::iterator it, RemotingCommand response);
   // Simulation only: remembers that a response completed `opaque`.
   void NoteAnswered(int32_t opaque);
   void OnRequestTimeout(int32_t opaque);

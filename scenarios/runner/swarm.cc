@@ -98,7 +98,6 @@ void DrawTopology(const Scenario& base, Scenario& s, Drawer& d) {
 void DrawKnobs(Scenario& s, Drawer& d) {
   auto* t = s.mutable_topology();
   // A key set for one group pins it for the whole cluster (groups differ on purpose there).
-  std::vector<const google::protobuf::Map<std::string, std::string>*> group_confs;
   auto broker = [&](const std::string& key, const std::string& value) {
     for (const auto& g : t->broker_groups()) {
       if (g.conf().count(key) != 0) return;
@@ -221,7 +220,10 @@ void DrawFaults(Scenario& s, Drawer& d) {
     for (const auto& k : lines) {
       if (LineHits(map, k)) possible.push_back(k);
     }
-    if (!possible.empty()) kept.push_back(possible[static_cast<size_t>(d.Int(0, static_cast<int64_t>(possible.size()) - 1))]);
+    if (!possible.empty()) {
+      const int64_t last = static_cast<int64_t>(possible.size()) - 1;
+      kept.push_back(possible[static_cast<size_t>(d.Int(0, last))]);
+    }
   }
   n->clear_kinds();
   std::string text;

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git
   clang clang-format
-  libboost-dev
+  libboost-dev libgoogle-perftools-dev
   libprotobuf-dev protobuf-compiler
   librapidcheck-dev libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-dev python3-pybind11 python3-pytest python3-numpy python3-pandas

@@ -12,6 +12,9 @@
 #include <span>
 #include <map>
 #include <set>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "scenarios/checkers/checker.h"
 
@@ -95,19 +98,10 @@ bool KindIn(std::string_view kind, std::span<const std::string_view> kinds) {
 
 // ------------------------------------------------------------------------------ indexes
 
-std::string QueueKey(std::string_view topic, std::string_view broker, int32_t queue) {
-  std::string k;
-  k.reserve(topic.size() + broker.size() + 16);
-  k.append(topic).push_back('\x1f');
-  k.append(broker).push_back('\x1f');
-  k.append(std::to_string(queue));
-  return k;
-}
-
-std::string LocationKey(std::string_view topic, std::string_view broker, int32_t queue,
-                        int64_t offset) {
-  return QueueKey(topic, broker, queue) + '\x1f' + std::to_string(offset);
-}
+// A queue (topic, broker, queue id) and a location in it (plus the queue offset), as map keys
+// that view the history's strings (no copies).
+using QueueKey = std::tuple<std::string_view, std::string_view, int32_t>;
+using LocationKey = std::tuple<std::string_view, std::string_view, int32_t, int64_t>;
 
 // What must receive each message: a clustering group, or one consumer of a broadcasting group.
 struct Scope {
@@ -130,10 +124,10 @@ struct KeyCount {
 // The deliveries of one scope, indexed.
 struct ScopeIndex {
   // Original-topic copies delivered: location -> keys found there.
-  std::map<std::string, std::vector<std::string_view>> at_location;
+  std::map<LocationKey, std::vector<std::string_view>> at_location;
   std::map<std::string_view, KeyCount> keys;
   // Original-topic queue -> (queue offset, time) of every delivery, for the offset-reuse rule.
-  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> by_queue;
+  std::map<QueueKey, std::vector<std::pair<int64_t, int64_t>>> by_queue;
 
   explicit ScopeIndex(const Scope& scope) {
     for (const history::Delivery* d : scope.deliveries) {
@@ -259,6 +253,7 @@ class DeliveryRun {
         view_(h.config()),
         strict_(settings.durability() == scenario::PROMISED && !settings.allow_explained_loss()),
         r_(result) {
+    sends_by_key_.reserve(static_cast<size_t>(h_.sends_size()));
     for (const history::Send& s : h_.sends()) sends_by_key_[s.key()].push_back(&s);
   }
 
@@ -359,7 +354,7 @@ class DeliveryRun {
     std::stable_sort(ok.begin(), ok.end(), [](const history::Send* a, const history::Send* b) {
       return a->invoke_ns() < b->invoke_ns();
     });
-    std::map<std::string, const history::Send*> at;
+    std::map<LocationKey, const history::Send*> at;
     for (const history::Send* sp : ok) {
       const history::Send& s = *sp;
       const history::GroupConfig* g = view_.Group(s.broker());
@@ -403,14 +398,15 @@ class DeliveryRun {
         }
       }
     }
-    const std::string where = " to " + scope.Label() + " by " + d.consumer() + " at " +
-                              FormatTime(d.time_ns()) + " (" + std::string(PulledTopic(d)) + " " +
-                              d.broker() + " q" + std::to_string(d.queue()) + " @" +
-                              std::to_string(d.queue_offset()) + ")";
+    auto where = [&] {  // only for a violation
+      return " to " + scope.Label() + " by " + d.consumer() + " at " + FormatTime(d.time_ns()) +
+             " (" + std::string(PulledTopic(d)) + " " + d.broker() + " q" +
+             std::to_string(d.queue()) + " @" + std::to_string(d.queue_offset()) + ")";
+    };
     if (sent == nullptr || only_fail) {
       if (reported_.insert(d.key()).second) {
         ++unexpected_;
-        AddViolation(r_, "key " + d.key() + " delivered" + where +
+        AddViolation(r_, "key " + d.key() + " delivered" + where() +
                              (sent == nullptr ? " was never sent"
                                               : " was sent with outcome FAIL (expected: not "
                                                 "stored)"));
@@ -419,7 +415,7 @@ class DeliveryRun {
     }
     if (d.body_hash() != sent->body_hash() || d.tags() != sent->tags()) {
       ++corrupted_;
-      AddViolation(r_, "key " + d.key() + " delivered" + where + " with body hash " +
+      AddViolation(r_, "key " + d.key() + " delivered" + where() + " with body hash " +
                            Hex(d.body_hash()) + " and tags \"" + d.tags() +
                            "\"; it was sent with body hash " + Hex(sent->body_hash()) +
                            " and tags \"" + sent->tags() + "\"");
@@ -463,14 +459,16 @@ class DeliveryRun {
   const ClusterView view_;
   const bool strict_;  // explained losses are violations too
   CheckResult& r_;
-  std::map<std::string_view, std::vector<const history::Send*>> sends_by_key_;
+  using SendsByKey =
+      std::unordered_map<std::string_view, std::vector<const history::Send*>>;  // lint-allow: find only
+  SendsByKey sends_by_key_;
   std::set<std::string_view> reported_;  // unexpected keys reported in this scope
 
   uint64_t checked_ = 0, lost_unexplained_ = 0, lost_explained_ = 0, hidden_ = 0;
   uint64_t unconsumed_ = 0, duplicated_ = 0, duplicate_deliveries_ = 0, recovered_ = 0;
   uint64_t unexpected_ = 0, corrupted_ = 0, reused_ = 0;
   std::map<std::string, uint64_t> by_rule_;
-  std::set<const history::Send*> send_ok_seen_;
+  std::unordered_set<const history::Send*> send_ok_seen_;  // lint-allow: counted, never iterated
 };
 
 class DeliveryChecker : public Checker {

@@ -8,6 +8,7 @@
 //   rmqsim shrink FILE --seed N [--set ...]
 //   rmqsim list [DIR]
 //   rmqsim demo ...
+//   rmqsim bench [--quick] [--runs N] [--only GROUP]... [--csv F]
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,7 @@
 #include <vector>
 
 #include "scenarios/checkers/checker.h"
+#include "scenarios/cmd/bench.h"
 #include "scenarios/history/history_export.h"
 #include "scenarios/runner/demo.h"
 #include "scenarios/runner/scenario_file.h"
@@ -164,6 +166,7 @@ struct RunFlags {
   std::string trace_out;       // Chrome/Perfetto JSON
   std::string text_trace_out;  // every trace event, one per line
   std::string filter;          // text trace: only lines containing this
+  int event_kinds = 0;         // print the N most frequent event kinds
 };
 
 int RunCommand(const RunFlags& f) {
@@ -178,6 +181,7 @@ int RunCommand(const RunFlags& f) {
   o.seed = f.seed;
   o.buggify = f.v.buggify;
   o.trace_to_stderr = f.trace_stderr;
+  o.count_event_kinds = f.event_kinds > 0;
   o.replay_command = ReplayLine(f.file, f.seed, f.v);
   std::FILE* text_trace = nullptr;
   if (!f.text_trace_out.empty()) {
@@ -198,10 +202,11 @@ int RunCommand(const RunFlags& f) {
   sc::RunResult r = sc::RunScenario(scenario, o);
   double wall = WallSeconds(wall_start);
   if (text_trace != nullptr) std::fclose(text_trace);
-  if (!f.history_out.empty() && !WriteFile(f.history_out, sc::HistoryToJsonLines(r.history))) {
+  if (!f.history_out.empty() &&
+      !WriteFile(f.history_out, sc::HistoryToJsonLines(r.history()))) {
     return kExitUsage;
   }
-  if (!f.trace_out.empty() && !WriteFile(f.trace_out, sc::HistoryToChromeTrace(r.history))) {
+  if (!f.trace_out.empty() && !WriteFile(f.trace_out, sc::HistoryToChromeTrace(r.history()))) {
     return kExitUsage;
   }
   if (f.digest_only) {
@@ -213,6 +218,16 @@ int RunCommand(const RunFlags& f) {
   std::printf("  speed          %.2fs wall, %.0fx real time, %.2fM events/s, peak RSS %.1f MiB\n",
               wall, wall > 0 ? sim_s / wall : 0.0,
               wall > 0 ? static_cast<double>(r.events) / wall / 1e6 : 0.0, PeakRssMiB());
+  if (f.event_kinds > 0) {
+    std::printf("  event kinds    the %d most frequent of %zu:\n", f.event_kinds, r.event_kinds.size());
+    for (size_t i = 0; i < r.event_kinds.size() && i < static_cast<size_t>(f.event_kinds); ++i) {
+      std::printf("  %12" PRIu64 " %5.1f%%  %s\n", r.event_kinds[i].second,
+                  r.events > 0 ? 100.0 * static_cast<double>(r.event_kinds[i].second) /
+                                     static_cast<double>(r.events)
+                               : 0.0,
+                  r.event_kinds[i].first.c_str());
+    }
+  }
   return r.ok() ? kExitOk : kExitViolation;
 }
 
@@ -271,7 +286,7 @@ void RunSeedChild(const rmqsim::scenario::Scenario& base, uint64_t seed, const V
     if (ch == '\n' || ch == '\t') ch = ' ';
   }
   std::map<std::string, int> coverage;
-  for (const auto& f : r.history.faults()) {
+  for (const auto& f : r.history().faults()) {
     std::set<std::string> roles(f.roles().begin(), f.roles().end());
     for (const auto& role : roles) ++coverage[f.kind() + "/" + role];
   }
@@ -693,6 +708,9 @@ int main(int argc, char** argv) {
   AddRunFlags(r, run);
   r->add_flag("--digest-only", run.digest_only, "Print only the trace digest");
   r->add_flag("--trace-stderr", run.trace_stderr, "Print every trace event to stderr");
+  r->add_option("--event-kinds", run.event_kinds,
+                "After the summary, print the N most frequent event kinds (profiling)")
+      ->check(CLI::Range(1, 100000));
 
   RunFlags replay;
   auto* rp = app.add_subcommand("replay", "Re-run one seed of a scenario with traces to files");
@@ -752,6 +770,19 @@ int main(int argc, char** argv) {
   d->add_flag("--trace", demo.trace_to_stderr, "Print every trace event to stderr");
   d->add_flag("--digest-only", digest_only, "Print only the trace digest");
 
+  rmqsim::bench::BenchFlags bench;
+  auto* b = app.add_subcommand(
+      "bench", "Benchmark whole runs of library scenarios: ratio, events/s, peak RSS (a table)");
+  b->add_flag("--quick", bench.quick, "Short simulated phases: a smoke run of every row");
+  b->add_option("--runs", bench.runs, "Runs per row; medians are reported (default 3)")
+      ->check(CLI::Range(1, 100));
+  b->add_option("--chaos-seeds", bench.chaos_seeds, "Seeds of the chaos row (default 6)")
+      ->check(CLI::Range(1, 1000));
+  b->add_option("--only", bench.only, "Only these row groups: reference, idle, chaos, rate, groups")
+      ->check(CLI::IsMember(rmqsim::bench::BenchGroups()));
+  b->add_option("--csv", bench.csv, "Also write the table as CSV to this file (- for stdout)");
+  b->add_option("--library", bench.library, "Directory of the scenario library");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -763,6 +794,7 @@ int main(int argc, char** argv) {
   if (sw->parsed()) return SweepCommand(sweep);
   if (sh->parsed()) return ShrinkCommand(shrink_file, shrink_seed, shrink_v);
   if (ls->parsed()) return ListCommand(list_dir);
+  if (b->parsed()) return rmqsim::bench::BenchCommand(bench);
   if (d->parsed()) {
     demo.faults = !no_faults;
     return RunDemoCommand(demo, chaos, quiet, digest_only);

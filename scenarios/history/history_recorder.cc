@@ -1,5 +1,7 @@
 #include "scenarios/history/history_recorder.h"
 
+#include <utility>
+
 #include "sim/base/hash.h"
 #include "system/common/message_const.h"
 
@@ -7,11 +9,21 @@ namespace rmqsim::scenarios {
 
 uint64_t BodyHash(const common::Bytes& body) { return Fnv1a64(std::span<const std::byte>(body)); }
 
+HistoryRecorder::HistoryRecorder(std::function<int64_t()> now_ns)
+    : now_ns_(std::move(now_ns)),
+      arena_(std::make_unique<google::protobuf::Arena>()),
+      history_(google::protobuf::Arena::CreateMessage<history::History>(arena_.get())) {}
+
+std::shared_ptr<const history::History> HistoryRecorder::Release() {
+  std::shared_ptr<google::protobuf::Arena> arena(std::move(arena_));
+  return std::shared_ptr<const history::History>(arena, std::exchange(history_, nullptr));
+}
+
 int HistoryRecorder::Invoke(const std::string& producer, const std::string& key,
                             const std::string& topic, const std::string& tags, uint64_t body_hash,
                             int32_t body_size, const std::string& mode) {
-  history::Send* s = history_.add_sends();
-  s->set_id(static_cast<uint64_t>(history_.sends_size()));
+  history::Send* s = history_->add_sends();
+  s->set_id(static_cast<uint64_t>(history_->sends_size()));
   s->set_producer(producer);
   s->set_key(key);
   s->set_topic(topic);
@@ -22,12 +34,12 @@ int HistoryRecorder::Invoke(const std::string& producer, const std::string& key,
   s->set_outcome(history::PENDING);
   s->set_mode(mode);
   ++in_flight_;
-  return history_.sends_size() - 1;
+  return history_->sends_size() - 1;
 }
 
 void HistoryRecorder::Complete(int index, const StatusOr<client::SendResult>& r,
                                int index_in_batch) {
-  history::Send* s = history_.mutable_sends(index);
+  history::Send* s = history_->mutable_sends(index);
   if (s->outcome() != history::PENDING) return;
   --in_flight_;
   s->set_complete_ns(now_ns_());
@@ -55,7 +67,7 @@ void HistoryRecorder::Complete(int index, const StatusOr<client::SendResult>& r,
 }
 
 void HistoryRecorder::CompleteOneway(int index, const Status& sent) {
-  history::Send* s = history_.mutable_sends(index);
+  history::Send* s = history_->mutable_sends(index);
   if (s->outcome() != history::PENDING) return;
   --in_flight_;
   s->set_complete_ns(now_ns_());
@@ -67,7 +79,7 @@ void HistoryRecorder::CompleteOneway(int index, const Status& sent) {
 void HistoryRecorder::Delivered(const std::string& consumer, const std::string& group,
                                 const std::string& pulled_topic, const std::string& broker,
                                 const common::MessageExt& m, bool consumed) {
-  history::Delivery* d = history_.add_deliveries();
+  history::Delivery* d = history_->add_deliveries();
   d->set_time_ns(now_ns_());
   d->set_consumer(consumer);
   d->set_group(group);

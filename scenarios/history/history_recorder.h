@@ -4,7 +4,10 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+
+#include <google/protobuf/arena.h>
 
 #include "scenarios/proto/history.pb.h"
 #include "sim/base/status.h"
@@ -16,10 +19,13 @@ namespace rmqsim::scenarios {
 class HistoryRecorder {
  public:
   // `now_ns`: the world's virtual time in nanoseconds.
-  explicit HistoryRecorder(std::function<int64_t()> now_ns) : now_ns_(std::move(now_ns)) {}
+  explicit HistoryRecorder(std::function<int64_t()> now_ns);
 
-  history::History& history() { return history_; }
-  const history::History& history() const { return history_; }
+  history::History& history() { return *history_; }
+  const history::History& history() const { return *history_; }
+  // Hands the history over (it lives on the recorder's arena, which the pointer keeps alive);
+  // the recorder must not be used after.
+  std::shared_ptr<const history::History> Release();
 
   // A send was invoked; returns its index for Complete.
   int Invoke(const std::string& producer, const std::string& key, const std::string& topic,
@@ -41,7 +47,10 @@ class HistoryRecorder {
 
  private:
   std::function<int64_t()> now_ns_;
-  history::History history_;
+  // A run records hundreds of thousands of records: an arena makes each allocation a pointer
+  // bump and frees them all at once.
+  std::unique_ptr<google::protobuf::Arena> arena_;
+  history::History* history_;
   uint64_t in_flight_ = 0;
 };
 

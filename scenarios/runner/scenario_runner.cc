@@ -365,6 +365,10 @@ std::vector<std::unique_ptr<Workload>> MakeWorkloads(const scenario::Scenario& s
   return out;
 }
 
+const history::History& RunResult::history() const {
+  return history_ptr ? *history_ptr : history::History::default_instance();
+}
+
 bool RunResult::ok() const {
   for (const auto& c : checks) {
     if (c.verdict == checkers::Verdict::kFail) return false;
@@ -380,6 +384,7 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   wc.buggify = o.buggify || sc.buggify();
   wc.trace_to_stderr = o.trace_to_stderr;
   wc.trace_events_kept = 10'000;
+  wc.count_event_kinds = o.count_event_kinds;
   wc.replay_command = o.replay_command;
   if (o.trace_listener) {
     wc.trace_listener = [listener = o.trace_listener](const StampedTraceEvent& e) {
@@ -581,13 +586,14 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   r.seed = o.seed;
   r.digest = world.digest();
   r.events = world.events_processed();
+  r.event_kinds = world.EventKindCounts();
   for (const auto& [site, st] : world.buggify().sites()) {
     r.buggify_sites[ShortSiteName(site)] = {st.active, st.fired};
   }
   r.trace_events = world.trace_events_emitted();
   r.simulated = world.now() - MonoTime{};
   r.checks = checkers::RunCheckers(h, sc.checks(), sc.has_checks());
-  r.history = std::move(h);
+  r.history_ptr = recorder.Release();
   return r;
 }
 
@@ -610,7 +616,7 @@ std::string ShortSiteName(std::string_view site) {
 
 std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
                              const RunOptions& o) {
-  const history::History& h = r.history;
+  const history::History& h = r.history();
   SummaryWriter w;
   w.Line("rmqsim run %s  seed=%" PRIu64 "  chaos=%s  quiet=%s  buggify=%s", sc.name().c_str(),
          r.seed, sc.phases().chaos().c_str(), sc.phases().quiet().c_str(),

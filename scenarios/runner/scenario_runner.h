@@ -38,6 +38,8 @@ struct RunOptions {
   std::vector<std::string> planted_bugs;
   // Receives every trace event as one formatted line (text traces).
   std::function<void(const std::string&)> trace_listener;
+  // Count the dispatched events by kind (RunResult::event_kinds; costs a map lookup per event).
+  bool count_event_kinds = false;
   // Called once the world is built, before anything starts (tests, trace exporters).
   std::function<void(sim::World&, const faults::ClusterMap&)> on_world;
 };
@@ -55,9 +57,13 @@ struct RunResult {
   };
   std::map<std::string, BuggifySite> buggify_sites;
   uint64_t trace_events = 0;
+  // With RunOptions::count_event_kinds: (event kind, events), largest first.
+  std::vector<std::pair<std::string, uint64_t>> event_kinds;
   Duration simulated{0};
   bool converged = false;  // the drain phase ended with every group caught up
-  history::History history;
+  // The recorded history (on the recorder's arena, which the pointer keeps alive).
+  std::shared_ptr<const history::History> history_ptr;
+  const history::History& history() const;
   std::vector<checkers::CheckResult> checks;
   bool ok() const;
 };

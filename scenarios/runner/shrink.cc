@@ -73,7 +73,7 @@ StatusOr<ShrinkResult> Shrink(const scenario::Scenario& s, const ShrinkOptions& 
     }
     return false;
   };
-  std::vector<scenario::ScriptedFault> timeline = ToTimeline(first.history);
+  std::vector<scenario::ScriptedFault> timeline = ToTimeline(first.history());
   result.faults_before = static_cast<int>(timeline.size());
   log("checker " + result.checker + " fails; " + std::to_string(timeline.size()) +
       " fault(s) replayed as a timeline");

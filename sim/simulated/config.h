@@ -62,6 +62,8 @@ struct WorldConfig {
   // write stores, and the number of random draws of the processes. Costs a few per cent of run
   // time; without it the digest covers trace events and event times and owners only.
   bool deep_digest = true;
+  // Counts dispatched events by kind (World::EventKindCounts): where a run's events go.
+  bool count_event_kinds = false;
   // Printed with assertion failures: how to reproduce this run ("rmqsim demo --seed 42").
   std::string replay_command;
 };

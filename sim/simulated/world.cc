@@ -1,7 +1,11 @@
 #include "sim/simulated/world.h"
 
+#include <cxxabi.h>
+
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 
 #include "sim/base/hash.h"
@@ -427,6 +431,7 @@ void World::Dispatch(Scheduler::Event& e) {
     if (it == kind_hashes_.end()) it = kind_hashes_.emplace(kind, Fnv1a64(kind->name())).first;
     digest_.AddRaw(it->second);
   }
+  if (config_.count_event_kinds) ++kind_counts_[&e.fn.target_type()];
   current_owner_ = e.owner;
   e.fn();
   current_owner_ = Owner{};
@@ -457,6 +462,20 @@ bool World::RunUntil(const std::function<bool()>& pred, MonoTime deadline) {
 }
 
 // ------------------------------------------------------------------ tracing and inspection
+
+std::vector<std::pair<std::string, uint64_t>> World::EventKindCounts() const {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  for (const auto& [kind, n] : kind_counts_) {
+    int status = 0;
+    char* name = abi::__cxa_demangle(kind->name(), nullptr, nullptr, &status);
+    out.emplace_back(status == 0 && name != nullptr ? name : kind->name(), n);
+    std::free(name);
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
+  return out;
+}
 
 uint64_t World::digest() const {
   return config_.deep_digest ? HashCombine(digest_.value(), random_draws_) : digest_.value();

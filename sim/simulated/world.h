@@ -146,6 +146,9 @@ class World {
   uint64_t random_draws() const { return random_draws_; }
   uint64_t* random_draw_counter() { return &random_draws_; }
   uint64_t events_processed() const { return events_processed_; }
+  // With count_event_kinds: (kind, events) by count, largest first; a kind is the demangled type
+  // of the event's callback ("...Broker::Start()::{lambda()#3}").
+  std::vector<std::pair<std::string, uint64_t>> EventKindCounts() const;
   uint64_t trace_events_emitted() const { return trace_events_emitted_; }
   const std::deque<StampedTraceEvent>& trace_events() const { return trace_kept_; }
   ProcessState process_state(ProcessId id) const;
@@ -231,6 +234,7 @@ class World {
   uint64_t random_draws_ = 0;
   // Event kind -> hash of its type's name (cached per type; looked up, never iterated).
   std::map<const std::type_info*, uint64_t> kind_hashes_;
+  std::map<const std::type_info*, uint64_t> kind_counts_;  // count_event_kinds only
   uint64_t events_processed_ = 0;
   uint64_t events_at_instant_ = 0;
   uint64_t trace_events_emitted_ = 0;

@@ -176,13 +176,15 @@ StatusOr<StoredRecordHeader> PeekStoredRecordHeader(ByteSpan bytes) {
 }
 
 StatusOr<StoredRecord> DecodeStoredRecord(ByteSpan bytes, const DecodeOptions& options) {
-  const std::string where = "stored record at offset " + std::to_string(options.base_offset);
+  auto where = [&] {  // built only for an error: this runs for every record read
+    return "stored record at offset " + std::to_string(options.base_offset);
+  };
   auto header = PeekStoredRecordHeader(bytes);
-  if (!header.ok()) return header.status().WithContext(where);
+  if (!header.ok()) return header.status().WithContext(where());
   StoredRecord rec;
   rec.total_size = header->total_size;
   if (static_cast<uint64_t>(header->total_size) > bytes.size()) {
-    return CorruptionError(where + ": TOTALSIZE " + std::to_string(header->total_size) +
+    return CorruptionError(where() + ": TOTALSIZE " + std::to_string(header->total_size) +
                            " runs past the end of the buffer (" + std::to_string(bytes.size()) +
                            " bytes available)");
   }
@@ -253,7 +255,7 @@ StatusOr<StoredRecord> DecodeStoredRecord(ByteSpan bytes, const DecodeOptions& o
     }
     return Status::Ok();
   }();
-  if (!s.ok()) return s.WithContext(where);
+  if (!s.ok()) return s.WithContext(where());
   return rec;
 }
 

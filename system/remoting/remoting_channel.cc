@@ -13,8 +13,6 @@ namespace {
 // An encode buffer that grew past this (a large body went out) is released after the send.
 constexpr size_t kScratchKeepBytesMax = 1 << 20;
 // Simulation-only bookkeeping bounds (see the members in the header).
-constexpr size_t kRetiredWindow = 1024;
-constexpr size_t kAnsweredWindow = 1024;
 // BUGGIFY small writes: frames up to this size are split, only while nothing is buffered, so a
 // piece can never be refused after an earlier one went out (the send buffer holds 32 MiB).
 constexpr size_t kSmallWritesFrameMax = 64 * 1024;
@@ -156,7 +154,6 @@ void RemotingChannel::Complete(std::map<int32_t, Pending>::iterator it, Remoting
 void RemotingChannel::NoteAnswered(int32_t opaque) {
   if (!InSimulation()) return;
   answered_.insert(opaque);
-  if (answered_.size() > kAnsweredWindow) answered_.erase(answered_.begin());
 }
 
 void RemotingChannel::OnPeerClosed(const Status& status) {
@@ -334,10 +331,9 @@ void RemotingChannel::Retire(int32_t opaque) {
                      std::to_string(pending_.size()) + " pending != " +
                      std::to_string(requests_registered_) + " registered");
   if (!InSimulation()) return;
-  RMQ_SIM_ASSERT_MSG(recently_retired_.insert(opaque).second,
+  RMQ_SIM_ASSERT_MSG(recently_retired_.insert(opaque),
                      "request opaque " + std::to_string(opaque) + " to " + remote_.ToString() +
                          " on channel " + std::to_string(id_) + " completed twice");
-  if (recently_retired_.size() > kRetiredWindow) recently_retired_.erase(recently_retired_.begin());
 }
 
 Task<StatusOr<RemotingCommand>> RemotingChannel::Call(RemotingCommand request, Duration timeout) {

@@ -19,9 +19,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <algorithm>
+#include <deque>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include "sim/base/status.h"
@@ -56,6 +57,32 @@ class OpaqueSequence {
 
  private:
   uint32_t next_ = 0;
+};
+
+// The largest `capacity` opaques inserted, sorted (the channel's simulation-only cross-checks).
+// Opaques come from an increasing counter, so an insert is almost always an append, and
+// dropping the smallest when full drops the oldest.
+class OpaqueWindow {
+ public:
+  explicit OpaqueWindow(size_t capacity) : capacity_(capacity) {}
+  bool contains(int32_t opaque) const {
+    return std::binary_search(sorted_.begin(), sorted_.end(), opaque);
+  }
+  // False when it is already there.
+  bool insert(int32_t opaque) {
+    auto it = sorted_.end();
+    if (!sorted_.empty() && opaque <= sorted_.back()) {
+      it = std::lower_bound(sorted_.begin(), sorted_.end(), opaque);
+      if (it != sorted_.end() && *it == opaque) return false;
+    }
+    sorted_.insert(it, opaque);
+    if (sorted_.size() > capacity_) sorted_.pop_front();
+    return true;
+  }
+
+ private:
+  std::deque<int32_t> sorted_;
+  size_t capacity_;
 };
 
 class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
@@ -198,8 +225,10 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   //     for one of them is a server answering twice);
   //   unanswered_: opaques of requests received and not yet answered (with multiplicity: a
   //     foreign peer may reuse one).
-  std::set<int32_t> recently_retired_;
-  std::set<int32_t> answered_;
+  static constexpr size_t kRetiredWindow = 1024;
+  static constexpr size_t kAnsweredWindow = 1024;
+  OpaqueWindow recently_retired_{kRetiredWindow};
+  OpaqueWindow answered_{kAnsweredWindow};
   std::map<int32_t, uint32_t> unanswered_;
   // Cleared by Abandon(): posted callbacks check it before running.
   std::shared_ptr<bool> callbacks_enabled_ = std::make_shared<bool>(true);

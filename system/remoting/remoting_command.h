@@ -15,6 +15,7 @@
 // exception or a crash.
 #pragma once
 
+#include <boost/container/flat_map.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -30,8 +31,10 @@
 namespace rmqsim::remoting {
 
 // Custom-header fields. Ordered (std::less<>: lookups by string_view), so that iteration, and
-// with it the encoded bytes, are deterministic.
-using ExtFields = std::map<std::string, std::string, std::less<>>;
+// with it the encoded bytes, are deterministic. A sorted vector: a header has a dozen fields,
+// decoded in key order (fastjson writes keys sorted), so each insert is an append and a lookup
+// is a binary search over contiguous memory.
+using ExtFields = boost::container::flat_map<std::string, std::string, std::less<>>;
 
 inline std::span<const std::byte> AsBytes(std::string_view s) {
   return {reinterpret_cast<const std::byte*>(s.data()), s.size()};

@@ -34,39 +34,41 @@ int HourOfDay(WallTime t, Duration utc_offset) {
 // offsets: see the diverged slave in docs/store.md). Only the bytes in hand are parsed (no I/O).
 std::string EntryRecordMismatch(const common::Bytes& b, const std::string& topic, int32_t queue_id,
                                 int64_t queue_offset, int64_t offset_py, int32_t size_py) {
-  const std::string at = " (entry " + topic + "/" + std::to_string(queue_id) + "@" +
-                         std::to_string(queue_offset) + " -> " + std::to_string(offset_py) + ")";
+  auto at = [&] {  // only for a mismatch: this runs for every entry read
+    return " (entry " + topic + "/" + std::to_string(queue_id) + "@" +
+           std::to_string(queue_offset) + " -> " + std::to_string(offset_py) + ")";
+  };
   if (static_cast<int64_t>(b.size()) != size_py || b.size() < common::kSysFlagPosition + 4) {
     return "record of " + std::to_string(b.size()) + " bytes for size " + std::to_string(size_py) +
-           at;
+           at();
   }
   const std::byte* p = b.data();
-  if (common::LoadI32(p) != size_py) return "TOTALSIZE " + std::to_string(common::LoadI32(p)) + at;
+  if (common::LoadI32(p) != size_py) return "TOTALSIZE " + std::to_string(common::LoadI32(p)) + at();
   if (common::LoadI32(p + common::kMagicCodePosition) != common::kMessageMagicCode) {
-    return "not a message record" + at;
+    return "not a message record" + at();
   }
   if (common::LoadI64(p + common::kPhysicalOffsetPosition) != offset_py) {
     return "PHYSICALOFFSET " + std::to_string(common::LoadI64(p + common::kPhysicalOffsetPosition)) +
-           at;
+           at();
   }
   if (common::LoadI32(p + common::kQueueIdPosition) != queue_id) {
-    return "QUEUEID " + std::to_string(common::LoadI32(p + common::kQueueIdPosition)) + at;
+    return "QUEUEID " + std::to_string(common::LoadI32(p + common::kQueueIdPosition)) + at();
   }
   if (queue_offset >= 0 && common::LoadI64(p + common::kQueueOffsetPosition) != queue_offset) {
-    return "QUEUEOFFSET " + std::to_string(common::LoadI64(p + common::kQueueOffsetPosition)) + at;
+    return "QUEUEOFFSET " + std::to_string(common::LoadI64(p + common::kQueueOffsetPosition)) + at();
   }
   const int32_t sys_flag = common::LoadI32(p + common::kSysFlagPosition);
   size_t pos = common::kBornHostPosition + ((sys_flag & common::kBornHostV6Flag) ? 20 : 8) + 8 +
                ((sys_flag & common::kStoreHostAddressV6Flag) ? 20 : 8) + 4 + 8;
-  if (pos + 4 > b.size()) return "record too short for BODYLEN" + at;
+  if (pos + 4 > b.size()) return "record too short for BODYLEN" + at();
   const int32_t body_len = common::LoadI32(p + pos);
   pos += 4 + static_cast<size_t>(std::max(body_len, 0));
-  if (body_len < 0 || pos + 1 > b.size()) return "BODYLEN " + std::to_string(body_len) + at;
+  if (body_len < 0 || pos + 1 > b.size()) return "BODYLEN " + std::to_string(body_len) + at();
   const size_t topic_len = static_cast<size_t>(static_cast<uint8_t>(p[pos]));
   pos += 1;
-  if (pos + topic_len > b.size()) return "TOPICLEN " + std::to_string(topic_len) + at;
+  if (pos + topic_len > b.size()) return "TOPICLEN " + std::to_string(topic_len) + at();
   const std::string_view stored(reinterpret_cast<const char*>(p + pos), topic_len);
-  if (stored != topic) return "TOPIC " + std::string(stored) + at;
+  if (stored != topic) return "TOPIC " + std::string(stored) + at();
   return std::string();
 }
 

@@ -82,8 +82,8 @@ TEST(Determinism, ScenarioSameSeedSameHistoryInOneProcess) {
   auto b = scenarios::RunScenario(*s, o);
   EXPECT_EQ(a.digest, b.digest);
   EXPECT_EQ(a.events, b.events);
-  EXPECT_EQ(a.history.SerializeAsString(), b.history.SerializeAsString());
-  EXPECT_GT(a.history.sends_size(), 1000);
+  EXPECT_EQ(a.history().SerializeAsString(), b.history().SerializeAsString());
+  EXPECT_GT(a.history().sends_size(), 1000);
   o.seed = 6;
   EXPECT_NE(scenarios::RunScenario(*s, o).digest, a.digest);
 }
@@ -102,7 +102,7 @@ TEST(Determinism, SwarmAndBuggifySameSeedSameHistoryInOneProcess) {
   auto a = scenarios::RunScenario(variant->scenario, o);
   auto b = scenarios::RunScenario(scenarios::ApplySwarm(*base, 8)->scenario, o);
   EXPECT_EQ(a.digest, b.digest);
-  EXPECT_EQ(a.history.SerializeAsString(), b.history.SerializeAsString());
+  EXPECT_EQ(a.history().SerializeAsString(), b.history().SerializeAsString());
   uint64_t fired = 0;
   for (const auto& [site, st] : a.buggify_sites) fired += st.fired;
   EXPECT_GT(fired, 0u) << "BUGGIFY should fire somewhere in a 3-minute cluster run";

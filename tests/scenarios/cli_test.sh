@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The rmqsim CLI end to end: exit statuses (0 pass, 1 violation, 2 bad input), a scenario that
 # must fail, coverage that must fail, sweep's JUnit and replay lines, shrink's output reproducing
-# the failure, replay's trace files, list. Usage: cli_test.sh <rmqsim> <source-dir>
+# the failure, replay's trace files, list, bench. Usage: cli_test.sh <rmqsim> <source-dir>
 set -uo pipefail
 rmqsim=${1:?usage: cli_test.sh <rmqsim> <source-dir>}
 src=${2:?usage: cli_test.sh <rmqsim> <source-dir>}
@@ -150,6 +150,22 @@ expect "sweep --buggify reports BUGGIFY sites" 0 "buggify sites \(runs enabled" 
   "$rmqsim" sweep "$lib/chaos.textproto" --seeds 1..2 --jobs 2 --buggify --set phases.chaos=1m
 
 expect "list shows the library" 0 "chaos.textproto" "$rmqsim" list "$lib"
+
+# bench: a row per workload with its figures, the CSV beside the table; a run that fails its
+# checks makes the row VIOLATION and the exit status 1; bad flags exit 2.
+expect "bench --quick runs the idle row and prints its figures" 0   "idle 2h +2h0[0-9]m[0-9]+s +[0-9.]+ +[0-9]+x .* OK"   "$rmqsim" bench --quick --runs 2 --only idle --library "$lib" --csv "$work/bench.csv"
+if [[ $(wc -l <"$work/bench.csv") -eq 2 ]] && grep -q '^group,workload,simulated_s' "$work/bench.csv" &&
+   grep -qE '^idle,idle 2h,[0-9.]+,[0-9.]+,[0-9.]+,[0-9]+,[0-9]+,[0-9.]+,2,OK,' "$work/bench.csv"; then
+  ok "bench --csv writes a header and one row per workload"
+else
+  bad "bench --csv writes a header and one row per workload"
+  sed 's/^/      /' "$work/bench.csv"
+fi
+mkdir -p "$work/benchlib"
+grep -v '^checks' "$lib/idle.textproto" >"$work/benchlib/idle.textproto"  # liveness fails
+expect "bench: a run that fails its checks is a VIOLATION row and exit 1" 1 "idle 2h .* VIOLATION"   "$rmqsim" bench --quick --runs 1 --only idle --library "$work/benchlib"
+expect "bench: an unknown row group exits 2" 2 "" "$rmqsim" bench --only nope
+expect "bench: --runs 0 exits 2" 2 "" "$rmqsim" bench --runs 0
 
 echo "$passed passed, $failed failed"
 [[ $failed -eq 0 ]]

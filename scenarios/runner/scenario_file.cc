@@ -194,6 +194,9 @@ void CheckSemantics(const Scenario& s, Validator& v) {
     CheckBrokerConf(v, p + ".conf", g.conf());
   }
   CheckBrokerConf(v, "topology.broker_conf", t.broker_conf());
+  if (t.disk_mib() != 0 && (t.disk_mib() < 16 || t.disk_mib() > 1024 * 1024)) {
+    v.Error("topology.disk_mib", "must be 16..1048576 MiB (0: the default, 64 GiB)");
+  }
   CheckClientConf(v, "topology.client_conf", t.client_conf(), ClientRole::kAny);
   const auto& w = s.workload();
   std::set<std::string> topics;

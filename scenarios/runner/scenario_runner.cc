@@ -408,7 +408,11 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
     if (m != machines.end()) return m->second;
     const int n = static_cast<int>(machines.size()) + 1;
     std::string ip = "10.0." + std::to_string(n / 250) + "." + std::to_string(n % 250 + 1);
-    sim::MachineId id = *world.AddMachine({.name = mname, .ip = ip});
+    sim::MachineConfig mc{.name = mname, .ip = ip};
+    if (sc.topology().disk_mib() > 0) {
+      mc.disk.capacity_bytes = static_cast<uint64_t>(sc.topology().disk_mib()) * 1024 * 1024;
+    }
+    sim::MachineId id = *world.AddMachine(mc);
     machines.emplace(mname, id);
     return id;
   };
@@ -630,7 +634,10 @@ std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
               scenario::BrokerRole_Name(g.role()) + "/" + scenario::FlushDiskType_Name(g.flush()) +
               " +" + std::to_string(g.slaves()) + " slave" + (g.slaves() == 1 ? "" : "s");
   }
-  w.Line("  topology       %d name servers; %s", sc.topology().name_servers(), groups.c_str());
+  w.Line("  topology       %d name servers; %s%s", sc.topology().name_servers(), groups.c_str(),
+         sc.topology().disk_mib() > 0
+             ? ("; disks of " + std::to_string(sc.topology().disk_mib()) + " MiB").c_str()
+             : "");
   int producers = 0;
   double rate = 0;
   for (const auto& p : sc.workload().producers()) {

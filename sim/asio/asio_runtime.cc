@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -1186,6 +1187,14 @@ class PosixFileSystem final : public FileSystem {
  public:
   PosixFileSystem(std::string data_dir, std::weak_ptr<SyncWorker> sync)
       : data_dir_(data_dir.empty() ? "." : std::move(data_dir)), sync_(std::move(sync)) {}
+
+  double SpaceUsedRatio() const override {
+    struct statvfs st {};
+    if (statvfs(data_dir_.c_str(), &st) != 0 || st.f_blocks == 0) return -1;
+    const double total = static_cast<double>(st.f_blocks) * static_cast<double>(st.f_frsize);
+    const double free = static_cast<double>(st.f_bfree) * static_cast<double>(st.f_frsize);
+    return (total - free) / total;
+  }
 
   StatusOr<std::unique_ptr<File>> Open(const std::string& path, OpenMode mode) override {
     std::string full = Resolve(path);

@@ -66,6 +66,9 @@ class FileSystem {
   virtual bool Exists(const std::string& path) const = 0;
   // Size of a file without opening it.
   virtual StatusOr<uint64_t> FileSize(const std::string& path) const = 0;
+  // The used fraction (0..1) of the disk that holds the data directory, as Java's
+  // UtilAll.getDiskPartitionSpaceUsedPercent ((total - free) / total); -1 when unknown.
+  virtual double SpaceUsedRatio() const = 0;
 };
 
 }  // namespace rmqsim

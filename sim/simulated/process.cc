@@ -130,6 +130,10 @@ class ProcessRuntime::SimFs final : public FileSystem {
     RMQ_ASSIGN_OR_RETURN(std::string p, Resolve(path));
     return disk().Remove(p);
   }
+  double SpaceUsedRatio() const override {
+    const SimDisk& d = disk();
+    return static_cast<double>(d.used_bytes()) / static_cast<double>(d.config().capacity_bytes);
+  }
   Status CreateDirectories(const std::string& path) override {
     RMQ_ASSIGN_OR_RETURN(std::string p, Resolve(path));
     return disk().CreateDirectories(p);

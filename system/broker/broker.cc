@@ -32,6 +32,8 @@ Broker::Broker(Runtime& rt, BrokerConfig config, store::MessageStoreConfig store
       groups_(rt_, config_.auto_create_subscription_group,
               ConfigPath(store_config_, "subscriptionGroup.json")) {
   store_ = std::make_unique<store::DefaultMessageStore>(rt_, store_config_);
+  // Retention by disk usage (CleanCommitLogService.isSpaceToDelete) reads the data disk.
+  store_->set_disk_usage_provider([this] { return rt_.fs().SpaceUsedRatio(); });
   store::ConsumerOffsetManagerOptions offset_options;
   offset_options.config_file_path = store_config_.ConsumerOffsetPath();
   offset_options.flush_consumer_offset_interval = config_.flush_consumer_offset_interval;

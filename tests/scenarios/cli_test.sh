@@ -151,6 +151,23 @@ expect "sweep --buggify reports BUGGIFY sites" 0 "buggify sites \(runs enabled" 
 
 expect "list shows the library" 0 "chaos.textproto" "$rmqsim" list "$lib"
 
+# topology.disk_mib: a small disk makes the brokers delete commit-log segments by disk usage (and
+# the default disk does not); a size out of range is refused.
+"$rmqsim" replay "$lib/scale.textproto" --set topology.disk_mib=16 --set phases.chaos=1m \
+  --text-trace "$work/disk16.txt" >/dev/null 2>&1
+rc16=$?
+"$rmqsim" replay "$lib/scale.textproto" --set phases.chaos=1m --text-trace "$work/disk64g.txt" \
+  >/dev/null 2>&1
+rc64=$?
+if [[ $rc16 -eq 0 && $rc64 -eq 0 ]] && grep -q StoreCommitLogFilesDeleted "$work/disk16.txt" &&
+   ! grep -q StoreCommitLogFilesDeleted "$work/disk64g.txt"; then
+  ok "topology.disk_mib=16 makes the brokers delete segments by disk usage"
+else
+  bad "topology.disk_mib=16 makes the brokers delete segments by disk usage ($rc16 / $rc64)"
+fi
+expect "topology.disk_mib out of range is refused" 2 "topology.disk_mib: must be 16" \
+  "$rmqsim" run "$lib/scale.textproto" --set topology.disk_mib=8
+
 # bench: a row per workload with its figures, the CSV beside the table; a run that fails its
 # checks makes the row VIOLATION and the exit status 1; bad flags exit 2.
 expect "bench --quick runs the idle row and prints its figures" 0   "idle 2h +2h0[0-9]m[0-9]+s +[0-9.]+ +[0-9]+x .* OK"   "$rmqsim" bench --quick --runs 2 --only idle --library "$lib" --csv "$work/bench.csv"

@@ -2,7 +2,7 @@
 // string2messageProperties in apache/rocketmq 4.9.8): name 0x01 value 0x02 name 0x01 value ...
 #pragma once
 
-#include <map>
+#include <boost/container/flat_map.hpp>
 #include <string>
 #include <string_view>
 
@@ -10,7 +10,9 @@
 
 namespace rmqsim::common {
 
-using Properties = std::map<std::string, std::string>;
+// Ordered by name (the encoding is in name order, deterministic): a sorted vector, since a
+// message has a handful of properties and is decoded on every put, pull and consume.
+using Properties = boost::container::flat_map<std::string, std::string, std::less<>>;
 
 inline constexpr char kNameValueSeparator = '\x01';
 inline constexpr char kPropertySeparator = '\x02';
@@ -22,7 +24,7 @@ enum class PropertiesStyle {
   kTrailingSeparator,    // 4.9.2 and earlier, ali-ons, C++ and Go clients: every pair ends in 0x02
 };
 
-// Encodes in name order (std::map). Fails with kInvalidArgument, naming the property, for what
+// Encodes in name order. Fails with kInvalidArgument, naming the property, for what
 // the decoder would not give back: an empty name or value, a name containing 0x01 or 0x02, a
 // value containing 0x02. (A value may contain 0x01: the decoder splits at the first one.)
 StatusOr<std::string> EncodeProperties(

@@ -55,6 +55,7 @@ class Scheduler {
   // are dropped too.
   void Clear();
 
+  // Pending events, counting cancelled ones at the current instant until they come up.
   bool empty() const { return heap_.empty() && lane_.empty(); }
   size_t size() const { return heap_.size() + lane_.size(); }
   // Time of the earliest pending event; only when !empty().

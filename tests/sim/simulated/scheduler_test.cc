@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <memory>
+#include <set>
+
+#include "sim/base/random.h"
+
 #include "sim/simulated/world.h"
 
 namespace rmqsim::sim {
@@ -51,6 +57,112 @@ TEST(Scheduler, PurgeDropsOnlyTheOwnersEvents) {
   Scheduler::Event e;
   while (s.Pop(e, MonoFromNanos(100))) e.fn();
   EXPECT_EQ(ran, (std::vector<int>{0, 2, 4, 6, 8}));
+}
+
+TEST(Scheduler, CancelTakesTheEventOutOfTheHeapAndDestroysItsClosure) {
+  Scheduler s;
+  auto held = std::make_shared<int>(7);
+  TimerId t = s.Schedule(MonoFromNanos(100), {}, [held] {}, true);
+  s.Schedule(MonoFromNanos(200), {}, [] {}, false);
+  EXPECT_EQ(held.use_count(), 2);
+  EXPECT_EQ(s.size(), 2u);
+  EXPECT_TRUE(s.Cancel(t));
+  EXPECT_EQ(held.use_count(), 1);  // destroyed at the cancel, not when its time comes
+  EXPECT_EQ(s.size(), 1u);
+  EXPECT_EQ(s.next_time(), MonoFromNanos(200));
+}
+
+TEST(Scheduler, EventsAtTheCurrentInstantKeepTheOrderOfOneHeap) {
+  Scheduler s;
+  std::vector<int> order;
+  Scheduler::Event e;
+  // Scheduled before time 10 is reached: these go to the heap.
+  s.Schedule(MonoFromNanos(10), {}, [&] {
+    order.push_back(1);
+    // Now is 10: these go to the lane, after the heap's earlier-sequenced events at 10.
+    s.Schedule(MonoFromNanos(10), {}, [&] { order.push_back(4); }, false);
+    TimerId c = s.Schedule(MonoFromNanos(10), {}, [&] { order.push_back(-1); }, true);
+    s.Cancel(c);  // a cancelled lane event never runs
+    s.Schedule(MonoFromNanos(10), {}, [&] { order.push_back(5); }, false);
+  }, false);
+  s.Schedule(MonoFromNanos(10), {}, [&] { order.push_back(2); }, false);
+  s.Schedule(MonoFromNanos(11), {}, [&] { order.push_back(6); }, false);
+  s.Schedule(MonoFromNanos(10), {}, [&] { order.push_back(3); }, false);
+  while (s.Pop(e, MonoFromNanos(100))) e.fn();
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4, 5, 6}));
+  EXPECT_TRUE(s.empty());
+}
+
+// Random schedules, cancels, purges and pops against a reference ordered set of (time, seq).
+TEST(Scheduler, MatchesAReferenceOrderUnderRandomOperations) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Xoshiro256 rng(seed);
+    Scheduler s;
+    std::set<std::pair<int64_t, uint64_t>> pending;  // the reference: (time, id)
+    std::map<uint64_t, std::pair<TimerId, Owner>> by_id;
+    std::vector<uint64_t> ran;
+    int64_t now = 0;
+    uint64_t next_id = 0;
+    for (int step = 0; step < 3000; ++step) {
+      const uint64_t op = rng.Below(10);
+      if (op < 5) {  // schedule, sometimes at the current instant
+        const int64_t when = now + (rng.Below(3) == 0 ? 0 : static_cast<int64_t>(rng.Below(50)));
+        const uint64_t id = next_id++;
+        const Owner owner{1 + rng.Below(3), 1};
+        TimerId t = s.Schedule(MonoFromNanos(when), owner, [&ran, id] { ran.push_back(id); },
+                               rng.Below(2) == 0);
+        pending.insert({when, id});
+        by_id[id] = {t, owner};
+      } else if (op < 7 && !by_id.empty()) {  // cancel a random pending cancellable event
+        auto it = by_id.begin();
+        std::advance(it, static_cast<long>(rng.Below(by_id.size())));
+        if (it->second.first.valid()) {
+          ASSERT_TRUE(s.Cancel(it->second.first));
+          std::erase_if(pending, [&](const auto& p) { return p.second == it->first; });
+          by_id.erase(it);
+        }
+      } else if (op == 7) {  // purge an owner
+        const Owner owner{1 + rng.Below(3), 1};
+        size_t expected = 0;
+        for (auto it = by_id.begin(); it != by_id.end();) {
+          if (it->second.second == owner) {
+            ++expected;
+            std::erase_if(pending, [&](const auto& p) { return p.second == it->first; });
+            it = by_id.erase(it);
+          } else {
+            ++it;
+          }
+        }
+        ASSERT_GE(s.Purge(owner), expected);  // plus cancelled ones still in the lane
+      } else {  // pop one
+        Scheduler::Event e;
+        if (s.Pop(e, MonoFromNanos(INT64_MAX))) {
+          ASSERT_FALSE(pending.empty());
+          const auto first = *pending.begin();
+          now = e.time_ns;
+          ASSERT_EQ(e.time_ns, first.first) << "seed " << seed << " step " << step;
+          e.fn();
+          ASSERT_EQ(ran.back(), first.second) << "seed " << seed << " step " << step;
+          pending.erase(pending.begin());
+          by_id.erase(first.second);
+        } else {
+          ASSERT_TRUE(pending.empty());
+        }
+      }
+      // A cancelled event at the current instant stays in the lane until it comes up.
+      ASSERT_GE(s.size(), pending.size()) << "seed " << seed << " step " << step;
+    }
+    Scheduler::Event e;
+    while (s.Pop(e, MonoFromNanos(INT64_MAX))) {
+      ASSERT_FALSE(pending.empty());
+      ASSERT_EQ(e.time_ns, pending.begin()->first);
+      e.fn();
+      ASSERT_EQ(ran.back(), pending.begin()->second);
+      pending.erase(pending.begin());
+    }
+    ASSERT_TRUE(pending.empty());
+    ASSERT_TRUE(s.empty());
+  }
 }
 
 TEST(World, RunUntilVariants) {

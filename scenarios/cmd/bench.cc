@@ -66,19 +66,19 @@ std::vector<Row> Rows(const BenchFlags& f) {
   const std::string lib = f.library + "/";
   const bool q = f.quick;
   std::vector<Row> rows;
-  auto phase = [&](const char* full, const char* quick) {
-    return std::string("phases.chaos=") + (q ? quick : full);
+  // --quick: the row's chaos phase shortened to `length` (the files' own lengths otherwise).
+  auto quick = [&](const char* length) {
+    return q ? std::vector<std::string>{std::string("phases.chaos=") + length}
+             : std::vector<std::string>{};
   };
   rows.push_back({"reference", q ? "reference 3m" : "reference 1h", lib + "reference.textproto",
-                  {1}, q ? std::vector<std::string>{phase("1h", "3m")} : std::vector<std::string>{},
-                  0});
-  rows.push_back({"idle", q ? "idle 2h" : "idle 24h", lib + "idle.textproto", {1},
-                  q ? std::vector<std::string>{phase("24h", "2h")} : std::vector<std::string>{}, 0});
+                  {1}, quick("3m"), 0});
+  rows.push_back({"idle", q ? "idle 2h" : "idle 24h", lib + "idle.textproto", {1}, quick("2h"), 0});
   {
     Row r{"chaos", "", lib + "chaos.textproto", {}, {}, 0};
     int n = q ? std::min(2, f.chaos_seeds) : f.chaos_seeds;
     for (int s = 1; s <= n; ++s) r.seeds.push_back(static_cast<uint64_t>(s));
-    if (q) r.sets.push_back(phase("10m", "2m"));
+    r.sets = quick("2m");
     r.label = "chaos " + std::to_string(n) + " seeds";
     rows.push_back(r);
   }
@@ -87,14 +87,14 @@ std::vector<Row> Rows(const BenchFlags& f) {
     Row r{"rate", std::to_string(total) + " msg/s", lib + "scale.textproto", {1}, AddGroups(1, 2),
           static_cast<double>(total)};
     r.sets.insert(r.sets.begin(), "workload.producers[0].rate=" + std::to_string(total / 2));
-    if (q) r.sets.push_back(phase("5m", "30s"));
+    for (auto& set : quick("30s")) r.sets.push_back(set);
     rows.push_back(r);
   }
   // Broker groups: 1..8 SYNC_MASTER + slave groups at 1,000 msg/s in all.
   for (int groups : {1, 2, 4, 8}) {
     Row r{"groups", std::to_string(groups) + (groups == 1 ? " group" : " groups"),
           lib + "scale.textproto", {1}, AddGroups(1, groups), static_cast<double>(groups)};
-    if (q) r.sets.push_back(phase("5m", "30s"));
+    for (auto& set : quick("30s")) r.sets.push_back(set);
     rows.push_back(r);
   }
   if (f.only.empty()) return rows;
@@ -274,10 +274,8 @@ int BenchCommand(const BenchFlags& f) {
     if (row.group == "chaos" && res.wall > 0) {
       std::snprintf(note, sizeof note, "%.1f seeds/min/core",
                     60.0 * static_cast<double>(row.seeds.size()) / res.wall);
-    } else if (row.group == "rate" && res.simulated > 0) {
+    } else if ((row.group == "rate" || row.group == "groups") && res.simulated > 0) {
       // Wall seconds per simulated minute: linear in the rate when every message costs the same.
-      std::snprintf(note, sizeof note, "%.2f s wall per sim minute", res.wall / res.simulated * 60);
-    } else if (row.group == "groups" && res.simulated > 0) {
       std::snprintf(note, sizeof note, "%.2f s wall per sim minute", res.wall / res.simulated * 60);
     }
     res.note = note;

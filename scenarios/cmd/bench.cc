@@ -105,15 +105,6 @@ std::vector<Row> Rows(const BenchFlags& f) {
   return picked;
 }
 
-void WriteAll(int fd, const std::string& s) {
-  size_t off = 0;
-  while (off < s.size()) {
-    ssize_t n = write(fd, s.data() + off, s.size() - off);
-    if (n <= 0) return;
-    off += static_cast<size_t>(n);
-  }
-}
-
 // Runs one seed of a row in a child process.
 Measured RunChild(const scenario::Scenario& s, uint64_t seed) {
   Measured m;
@@ -191,6 +182,15 @@ struct Result {
 };
 
 }  // namespace
+
+void WriteAll(int fd, const std::string& s) {
+  size_t off = 0;
+  while (off < s.size()) {
+    ssize_t n = write(fd, s.data() + off, s.size() - off);
+    if (n <= 0) return;
+    off += static_cast<size_t>(n);
+  }
+}
 
 const std::vector<std::string>& BenchGroups() {
   static const std::vector<std::string> groups = {"reference", "idle", "chaos", "rate", "groups"};

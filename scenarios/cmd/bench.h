@@ -21,6 +21,9 @@ struct BenchFlags {
 // The row groups, in the order they run.
 const std::vector<std::string>& BenchGroups();
 
+// Writes all of `s` to `fd` (a child's result line to its parent), retrying short writes.
+void WriteAll(int fd, const std::string& s);
+
 // Runs the benchmark; 0 when every run passed its checks and gave the same digest on every
 // repetition, 1 otherwise, 2 on bad flags or unreadable files.
 int BenchCommand(const BenchFlags& flags);

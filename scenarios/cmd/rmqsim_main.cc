@@ -302,12 +302,7 @@ void RunSeedChild(const rmqsim::scenario::Scenario& base, uint64_t seed, const V
                 WallSeconds(start), static_cast<double>(r.simulated.count()) / 1e9);
   std::string line = buf + (failed.empty() ? "-" : failed) + "\t" + (cov.empty() ? "-" : cov) +
                      "\t" + (bug.empty() ? "-" : bug) + "\t" + (first.empty() ? "-" : first) + "\n";
-  size_t off = 0;
-  while (off < line.size()) {
-    ssize_t n = write(fd, line.data() + off, line.size() - off);
-    if (n <= 0) break;
-    off += static_cast<size_t>(n);
-  }
+  rmqsim::bench::WriteAll(fd, line);
 }
 
 struct Job {

@@ -68,6 +68,7 @@ class AsioRuntime final : public Runtime {
   RandomSource& random() override;
   TraceSink& trace() override;
   bool Buggify(std::string_view site, double fire_probability) override;  // always false
+  bool BuggifyEnabled() const override { return false; }
   const std::string& node_name() const override;
 
   // The loop. None of these may be called from inside a callback of this runtime (not

@@ -30,6 +30,8 @@ class Runtime {
   // BUGGIFY (see sim/base/buggify.h): whether the rare path at `site` fires now. Always false in
   // real mode. Use through RMQ_BUGGIFY(runtime).
   virtual bool Buggify(std::string_view site, double fire_probability) = 0;
+  // Whether BUGGIFY is on for this run (then any site may fire). Always false in real mode.
+  virtual bool BuggifyEnabled() const = 0;
   // The process's name, as it appears in trace events ("broker-a-0", "namesrv-1").
   virtual const std::string& node_name() const = 0;
 

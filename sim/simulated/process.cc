@@ -200,5 +200,6 @@ TraceSink& ProcessRuntime::trace() { return *trace_; }
 bool ProcessRuntime::Buggify(std::string_view site, double fire_probability) {
   return world_.BuggifyCheck(site, fire_probability);
 }
+bool ProcessRuntime::BuggifyEnabled() const { return world_.buggify().enabled(); }
 
 }  // namespace rmqsim::sim

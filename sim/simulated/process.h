@@ -43,6 +43,7 @@ class ProcessRuntime final : public Runtime {
   RandomSource& random() override { return random_; }
   TraceSink& trace() override;
   bool Buggify(std::string_view site, double fire_probability) override;
+  bool BuggifyEnabled() const override;
   const std::string& node_name() const override { return name_; }
 
   Owner owner() const { return owner_; }

@@ -267,7 +267,10 @@ Task<void> Broker::SlaveSyncAll() {
     } else if (r->code != ResponseCode::SUCCESS) {
       st = UnavailableError("code " + std::to_string(r->code) + ": " + r->remark.value_or(""));
     } else if (code == RequestCode::GET_ALL_TOPIC_CONFIG) {
-      auto w = common::DecodeTopicConfigSerializeWrapper(r->body);
+      const auto& w =
+          slave_topics_memo_.Get(r->body, [](std::string_view b) {
+            return common::DecodeTopicConfigSerializeWrapper(b);
+          });
       if (w.ok()) {
         topics_->SyncFromMaster(*w);
       } else {
@@ -278,7 +281,9 @@ Task<void> Broker::SlaveSyncAll() {
     } else if (code == RequestCode::GET_ALL_DELAY_OFFSET) {
       st = schedule_->SyncFromMaster(r->body);
     } else {
-      auto w = common::DecodeSubscriptionGroupWrapper(r->body);
+      const auto& w = slave_groups_memo_.Get(r->body, [](std::string_view b) {
+        return common::DecodeSubscriptionGroupWrapper(b);
+      });
       if (w.ok()) {
         groups_.SyncFromMaster(*w);
       } else {

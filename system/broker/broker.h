@@ -45,6 +45,7 @@
 #include "system/broker/schedule_message_service.h"
 #include "system/broker/subscription_group_manager.h"
 #include "system/broker/topic_config_manager.h"
+#include "system/common/decode_memo.h"
 #include "system/common/host_address.h"
 #include "system/remoting/remoting_client.h"
 #include "system/remoting/remoting_server.h"
@@ -173,6 +174,9 @@ class Broker final : public Service {
   uint64_t registrations_suppressed_ = 0;
   uint64_t register_round_applied_ = 0;
   bool slave_sync_running_ = false;
+  // The master's tables as last decoded (they rarely change between two syncs).
+  common::DecodeMemo<common::TopicConfigSerializeWrapper> slave_topics_memo_;
+  common::DecodeMemo<common::SubscriptionGroupWrapper> slave_groups_memo_;
   uint64_t slave_syncs_ok_ = 0;
   uint64_t registrations_ok_ = 0;
   uint64_t registrations_failed_ = 0;

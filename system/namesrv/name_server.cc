@@ -24,9 +24,11 @@ RemotingCommand Error(int32_t code, std::string remark) {
 RemotingCommand SystemError(const Status& s) {
   return Error(ResponseCode::SYSTEM_ERROR, s.message());
 }
-common::ByteSpan BodyBytes(const std::string& body) {
+common::ByteSpan BodyBytes(std::string_view body) {
   return {reinterpret_cast<const std::byte*>(body.data()), body.size()};
 }
+// Register bodies kept decoded, one per broker address; past this many the memos start afresh.
+constexpr size_t kRegisterBodyMemos = 256;
 }  // namespace
 
 NameServer::NameServer(Runtime& rt, NamesrvConfig config) : rt_(rt), config_(std::move(config)) {
@@ -183,8 +185,13 @@ std::optional<RemotingCommand> NameServer::RegisterBroker(const RemotingCommand&
   bool compressed = req.GetOptionalBool("compressed").value_or(false);
   if (!req.body.empty()) {
     if (req.version >= remoting::MQVersion::V3_0_11) {
-      auto body = compressed ? common::DecodeRegisterBrokerBodyCompressed(BodyBytes(req.body))
-                             : common::DecodeRegisterBrokerBody(req.body);
+      // A broker registers the same topic table every 30 s: decoded once while it is unchanged.
+      if (register_memos_.size() > kRegisterBodyMemos) register_memos_.clear();
+      auto& memo = register_memos_[std::pair(*broker_addr, compressed)];
+      const auto& body = memo.Get(req.body, [compressed](std::string_view b) {
+        return compressed ? common::DecodeRegisterBrokerBodyCompressed(BodyBytes(b))
+                          : common::DecodeRegisterBrokerBody(b);
+      });
       if (!body.ok()) return SystemError(body.status().WithContext("REGISTER_BROKER body"));
       r.topic_config_wrapper = body->topic_config_serialize_wrapper;
       r.filter_server_list = body->filter_server_list;

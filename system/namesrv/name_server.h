@@ -12,10 +12,13 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "sim/base/lifetime.h"
 #include "sim/runtime/runtime.h"
 #include "sim/runtime/service.h"
+#include "system/common/decode_memo.h"
+#include "system/common/register_broker_body.h"
 #include "system/namesrv/route_info_manager.h"
 #include "system/remoting/remoting_server.h"
 
@@ -58,6 +61,9 @@ class NameServer final : public Service {
   std::map<std::string, std::map<std::string, std::string>> kv_config_;  // namespace -> k -> v
   std::unique_ptr<remoting::RemotingServer> server_;
   TimerId scan_timer_;
+  // The last REGISTER_BROKER body of each broker address (and compression), decoded.
+  std::map<std::pair<std::string, bool>, common::DecodeMemo<common::RegisterBrokerBody>>
+      register_memos_;
   LifetimeGuard guard_;
 };
 

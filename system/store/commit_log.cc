@@ -36,13 +36,14 @@ bool IsConsumable(int32_t tran_type) {
 CommitLog::CommitLog(Runtime& rt, const MessageStoreConfig& config)
     : rt_(rt),
       config_(config),
-      queue_(rt, config.StorePathCommitLog(), config.mapped_file_size_commit_log) {
+      queue_(rt, config.StorePathCommitLog(), config.mapped_file_size_commit_log),
+      flush_timer_(rt, guard_.Wrap([this] { FlushTick(); })) {
   auto levels = ParseDelayLevels(config.message_delay_level);
   if (levels.ok()) delay_levels_ = std::move(*levels);
 }
 
 CommitLog::~CommitLog() {
-  if (flush_timer_.valid()) rt_.executor().Cancel(flush_timer_);
+  flush_timer_.Cancel();
   for (auto& [id, r] : group_commits_) {
     if (r.timer.valid()) rt_.executor().Cancel(r.timer);
   }
@@ -399,7 +400,7 @@ CommitLog::AppendOutcome CommitLog::AppendRecords(common::Bytes& records,
   out.result.logics_offset = consumable ? queue_offset : 0;
   out.result.msg_num = static_cast<int32_t>(n);
   queue_.CheckProgress();
-  if (on_appended_) on_appended_();
+  Appended();
   return out;
 }
 
@@ -581,7 +582,7 @@ StatusOr<int64_t> CommitLog::AppendRaw(int64_t offset, common::ByteSpan data) {
     offset += static_cast<int64_t>(n);
   }
   queue_.CheckProgress();
-  if (consumed > 0 && on_appended_) on_appended_();
+  if (consumed > 0) Appended();
   return static_cast<int64_t>(consumed);
 }
 
@@ -666,7 +667,7 @@ StatusOr<int64_t> CommitLog::AppendData(int64_t offset, common::ByteSpan data) {
     appended = true;
   }
   queue_.CheckProgress();
-  if (appended && on_appended_) on_appended_();
+  if (appended) Appended();
   if (!error.ok() && consumed == 0) return error;
   if (!error.ok()) {
     rt_.Trace(TraceEvent("StoreAppendDataFailed", Severity::kWarn)
@@ -777,24 +778,30 @@ void CommitLog::SubmitReplicaRequest(int64_t next_offset, bool wait, StatusCallb
 void CommitLog::Start() {
   started_ = true;
   last_thorough_flush_ = rt_.Now();
-  flush_timer_ = rt_.executor().ScheduleAfter(config_.flush_interval_commit_log,
-                                              guard_.Wrap([this] { FlushTick(); }));
+  flush_timer_.Schedule(config_.flush_interval_commit_log, rt_.Now());
+}
+
+void CommitLog::Appended() {
+  // New bytes may give the flush service work: its next pass at its next period.
+  flush_timer_.Wake();
+  if (on_appended_) on_appended_();
 }
 
 void CommitLog::Shutdown() {
   started_ = false;
-  if (flush_timer_.valid()) rt_.executor().Cancel(flush_timer_);
-  flush_timer_ = {};
+  flush_timer_.Cancel();
+}
+
+int CommitLog::FlushLeastPages() const {
+  // SYNC_FLUSH flushes on every put; its tick (GroupCommitService flushes every 10 ms even
+  // without requests) only catches what is left, e.g. a range to rewrite after a failed fsync.
+  return config_.flush_disk_type == FlushDiskType::kSyncFlush ? 0
+                                                              : config_.flush_commit_log_least_pages;
 }
 
 void CommitLog::FlushTick() {
-  flush_timer_ = {};
   if (!started_) return;
-  // SYNC_FLUSH flushes on every put; its tick (GroupCommitService flushes every 10 ms even
-  // without requests) only catches what is left, e.g. a range to rewrite after a failed fsync.
-  int least_pages = config_.flush_disk_type == FlushDiskType::kSyncFlush
-                        ? 0
-                        : config_.flush_commit_log_least_pages;
+  int least_pages = FlushLeastPages();
   if (rt_.Now() >= last_thorough_flush_ + config_.flush_commit_log_thorough_interval) {
     last_thorough_flush_ = rt_.Now();
     least_pages = 0;
@@ -807,7 +814,11 @@ void CommitLog::FlushTick() {
     // behind a GC pause or a stalled disk): more unflushed data for a power loss to take under
     // ASYNC_FLUSH, and SYNC_FLUSH leftovers retried later.
     if (RMQ_BUGGIFY(rt_)) wait += rt_.random().UniformDuration(Duration::zero(), seconds(3));
-    flush_timer_ = rt_.executor().ScheduleAfter(wait, guard_.Wrap([this] { FlushTick(); }));
+    // The passes before the next thorough flush find nothing to do unless something is written
+    // (Appended wakes the timer) or left dirty now.
+    MonoTime idle_until = last_thorough_flush_ + config_.flush_commit_log_thorough_interval;
+    if (queue_.flushing() || queue_.NeedsFlush(FlushLeastPages())) idle_until = rt_.Now();
+    flush_timer_.Schedule(wait, idle_until);
   }));
 }
 

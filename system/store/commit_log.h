@@ -21,6 +21,7 @@
 
 #include "sim/base/lifetime.h"
 #include "sim/base/status.h"
+#include "sim/runtime/pass_timer.h"
 #include "sim/runtime/runtime.h"
 #include "system/common/byte_buffer.h"
 #include "system/common/stored_message.h"
@@ -187,6 +188,8 @@ class CommitLog {
   void SubmitReplicaRequest(int64_t next_offset, bool wait, StatusCallback done);
   void CompleteGroupCommit(uint64_t id, PutMessageStatus status);
   void FlushTick();
+  int FlushLeastPages() const;
+  void Appended();
   void PostResult(PutCallback cb, PutMessageResult result);
   void RefreshLastModified();
 
@@ -202,10 +205,11 @@ class CommitLog {
   uint64_t last_group_commit_id_ = 0;
 
   bool started_ = false;
-  TimerId flush_timer_;
   MonoTime last_thorough_flush_{};
 
   LifetimeGuard guard_;
+  // FlushRealTimeService / GroupCommitService's period; skips passes with nothing to flush.
+  PassTimer flush_timer_;
 };
 
 }  // namespace rmqsim::store

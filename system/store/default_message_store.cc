@@ -88,10 +88,11 @@ DefaultMessageStore::~DefaultMessageStore() {
 }
 
 void DefaultMessageStore::CancelTimers() {
-  for (TimerId* t : {&cq_flush_timer_, &clean_timer_, &disk_check_timer_, &dispatch_retry_timer_}) {
+  for (TimerId* t : {&clean_timer_, &disk_check_timer_, &dispatch_retry_timer_}) {
     if (t->valid()) rt_.executor().Cancel(*t);
     *t = {};
   }
+  cq_flush_timer_.Cancel();
 }
 
 // ---------------------------------------------------------------------------------- lifecycle
@@ -269,8 +270,7 @@ Status DefaultMessageStore::Start() {
   shutdown_ = false;
   commit_log_->Start();
   last_cq_thorough_flush_ = rt_.Now();
-  cq_flush_timer_ = rt_.executor().ScheduleAfter(config_.flush_interval_consume_queue,
-                                                 guard_.Wrap([this] { FlushConsumeQueueTick(); }));
+  cq_flush_timer_.Schedule(config_.flush_interval_consume_queue, rt_.Now());
   clean_timer_ =
       rt_.executor().ScheduleAfter(limits::kCleanFirstDelay, guard_.Wrap([this] { CleanTick(); }));
   disk_check_timer_ = rt_.executor().ScheduleAfter(limits::kDiskCheckFirstDelay,
@@ -545,6 +545,10 @@ Status DefaultMessageStore::DoDispatch(const DispatchRequest& req) {
     const int64_t before = cq->GetMaxOffsetInQueue();
     Status st = cq->PutMessagePositionInfo(req.commit_log_offset, req.msg_size, req.tags_code,
                                            req.consume_queue_offset);
+    // The consume-queue flush service has work once a queue has enough dirty pages.
+    if (cq->mapped_file_queue().NeedsFlush(config_.flush_consume_queue_least_pages)) {
+      cq_flush_timer_.Wake();
+    }
     if (!st.ok()) {
       return st.WithContext("consume queue " + req.topic + "/" + std::to_string(req.queue_id));
     }
@@ -570,7 +574,6 @@ Status DefaultMessageStore::DoDispatch(const DispatchRequest& req) {
 // ------------------------------------------------------------------------- consume-queue flush
 
 void DefaultMessageStore::FlushConsumeQueueTick() {
-  cq_flush_timer_ = {};
   if (shutdown_) return;
   int least_pages = config_.flush_consume_queue_least_pages;
   bool thorough = false;
@@ -586,9 +589,22 @@ void DefaultMessageStore::FlushConsumeQueueTick() {
     // queues and the checkpoint lag further behind the commit log, so abnormal recovery has more
     // to rebuild.
     if (RMQ_BUGGIFY(rt_)) wait += rt_.random().UniformDuration(Duration::zero(), seconds(5));
-    cq_flush_timer_ = rt_.executor().ScheduleAfter(
-        wait, guard_.Wrap([this] { FlushConsumeQueueTick(); }));
+    // The passes before the next thorough one (which writes the checkpoint) find nothing to do
+    // unless an entry is written (DoDispatch wakes the timer) or a queue is left dirty now.
+    MonoTime idle_until = last_cq_thorough_flush_ + config_.flush_consume_queue_thorough_interval;
+    if (AnyConsumeQueueToFlush(config_.flush_consume_queue_least_pages)) idle_until = rt_.Now();
+    cq_flush_timer_.Schedule(wait, idle_until);
   }));
+}
+
+bool DefaultMessageStore::AnyConsumeQueueToFlush(int least_pages) const {
+  for (const auto& [topic, queues] : consume_queue_table_) {
+    for (const auto& [id, cq] : queues) {
+      const MappedFileQueue& q = cq->mapped_file_queue();
+      if (q.flushing() || q.NeedsFlush(least_pages)) return true;
+    }
+  }
+  return false;
 }
 
 void DefaultMessageStore::FlushConsumeQueues(int least_pages, bool write_checkpoint,

@@ -23,6 +23,7 @@
 
 #include "sim/base/lifetime.h"
 #include "sim/base/status.h"
+#include "sim/runtime/pass_timer.h"
 #include "sim/runtime/runtime.h"
 #include "sim/runtime/task.h"
 #include "system/common/stored_message.h"
@@ -162,6 +163,7 @@ class DefaultMessageStore {
 
   // FlushConsumeQueueService.
   void FlushConsumeQueueTick();
+  bool AnyConsumeQueueToFlush(int least_pages) const;
   void FlushConsumeQueues(int least_pages, bool write_checkpoint, DoneCallback done);
 
   // Clean services.
@@ -202,12 +204,13 @@ class DefaultMessageStore {
   int64_t last_physical_min_offset_ = 0;
   DiskUsageProvider disk_usage_provider_;
 
-  TimerId cq_flush_timer_;
   TimerId clean_timer_;
   TimerId disk_check_timer_;
   MonoTime last_cq_thorough_flush_{};
 
   LifetimeGuard guard_;
+  // FlushConsumeQueueService's period; skips passes with nothing to flush.
+  PassTimer cq_flush_timer_{rt_, guard_.Wrap([this] { FlushConsumeQueueTick(); })};
   TaskScope scope_;  // last: destroyed first
 };
 

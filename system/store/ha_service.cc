@@ -28,6 +28,7 @@ HAService::HAService(Runtime& rt, DefaultMessageStore& store, HAOptions options)
 
 HAService::~HAService() {
   if (tick_timer_.valid()) rt_.executor().Cancel(tick_timer_);
+  master_timer_.Cancel();
   for (auto& [id, w] : waiters_) {
     if (w.timer.valid()) rt_.executor().Cancel(w.timer);
   }
@@ -61,8 +62,7 @@ Status HAService::Start() {
       if (running_) Pump();
     }));
   }));
-  tick_timer_ = rt_.executor().ScheduleAfter(options_.transfer_poll_interval,
-                                             guard_.Wrap([this] { MasterTick(); }));
+  master_timer_.Schedule(options_.transfer_poll_interval, rt_.Now());
   rt_.Trace(TraceEvent("HAServiceStarted")
                 .Detail("Role", std::string(BrokerRoleName(store_.config().broker_role)))
                 .Detail("Port", static_cast<int64_t>(options_.ha_listen_port)));
@@ -73,6 +73,7 @@ void HAService::Shutdown() {
   running_ = false;
   if (tick_timer_.valid()) rt_.executor().Cancel(tick_timer_);
   tick_timer_ = {};
+  master_timer_.Cancel();
   if (listener_) listener_->Close();
   listener_.reset();
   for (auto& [id, c] : conns_) c.conn->Close();
@@ -109,6 +110,7 @@ void HAService::OnAccept(std::shared_ptr<Connection> c) {
   rt_.Trace(TraceEvent("HAConnectionAccepted")
                 .Detail("Peer", c->peer_address().ToString())
                 .Detail("Connections", static_cast<int64_t>(conns_.size())));
+  master_timer_.Wake();  // its housekeeping is due in housekeeping_interval
   c->Start(guard_.Wrap([this, id](std::span<const std::byte> d) { OnMasterData(id, d); }),
            guard_.Wrap([this, id](const Status& st) { CloseConn(id, st.ToString()); }));
 }
@@ -236,6 +238,22 @@ void HAService::PumpOne(Conn& c) {
       c.sent_bound = std::max(c.sent_bound, c.next_transfer_from);
     }
   }
+  // Left to send (the send buffer is full, the data not readable yet): the loop retries it.
+  if (c.next_transfer_from < max_offset) master_timer_.Wake();
+}
+
+// When the master's loop next has something to do, if nothing is written meanwhile: a
+// connection's housekeeping, a heartbeat, or (now) a transfer left unfinished.
+MonoTime HAService::MasterIdleUntil() const {
+  MonoTime until = PassTimer::kNever;
+  const int64_t max_offset = store_.GetMaxPhyOffset();
+  for (const auto& [id, c] : conns_) {
+    until = std::min(until, c.last_read + options_.housekeeping_interval + nanoseconds(1));
+    if (c.slave_request_offset < 0 || !c.conn->is_open()) continue;
+    if (c.next_transfer_from < max_offset) return rt_.Now();
+    until = std::min(until, c.last_write + options_.heartbeat_interval);
+  }
+  return until;
 }
 
 void HAService::MasterTick() {
@@ -243,7 +261,6 @@ void HAService::MasterTick() {
   // BUGGIFY: the master's transfer and housekeeping loop runs up to 1 s late (WriteSocketService
   // and the housekeeping of HAConnection descheduled): slaves and SYNC_MASTER puts wait longer.
   if (RMQ_BUGGIFY(rt_)) wait += rt_.random().UniformDuration(Duration::zero(), seconds(1));
-  tick_timer_ = rt_.executor().ScheduleAfter(wait, guard_.Wrap([this] { MasterTick(); }));
   const MonoTime now = rt_.clock().Now();
   std::vector<uint64_t> expired;
   for (auto& [id, c] : conns_) {
@@ -251,6 +268,8 @@ void HAService::MasterTick() {
   }
   for (uint64_t id : expired) CloseConn(id, "housekeeping: no report from the slave");
   Pump();
+  // The passes with nothing due are skipped; new data pumps at once (the dispatch listener).
+  master_timer_.Schedule(wait, MasterIdleUntil());
 }
 
 void HAService::OnSlaveAck(int64_t offset) {

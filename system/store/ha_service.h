@@ -25,6 +25,7 @@
 
 #include "sim/base/lifetime.h"
 #include "sim/base/status.h"
+#include "sim/runtime/pass_timer.h"
 #include "sim/runtime/runtime.h"
 #include "system/common/byte_buffer.h"
 #include "system/store/default_message_store.h"
@@ -93,6 +94,7 @@ class HAService {
   void Pump();
   void PumpOne(Conn& c);
   void MasterTick();
+  MonoTime MasterIdleUntil() const;
   void OnSlaveAck(int64_t offset);
   void ReplicaWait(int64_t next_offset, Duration timeout, CommitLog::StatusCallback done);
   void FinishWaiter(uint64_t id, PutMessageStatus st);
@@ -133,6 +135,9 @@ class HAService {
   bool slave_diverged_ = false;
 
   LifetimeGuard guard_;
+  // The master's transfer and housekeeping loop (WriteSocketService's wake-ups, HAConnection's
+  // housekeeping): every transfer_poll_interval, skipping the passes with nothing due.
+  PassTimer master_timer_{rt_, guard_.Wrap([this] { MasterTick(); })};
 };
 
 }  // namespace rmqsim::store

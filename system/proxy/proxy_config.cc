@@ -52,6 +52,14 @@ Status ProxyConfig::Validate() const {
       if (h.address.port == 0) return InvalidArgumentError(where + ".address: no port");
     }
   }
+  if (develop_mode && !advertise.has_value() && listen.is_any()) {
+    return InvalidArgumentError(
+        "advertise: develop_mode with listen " + listen.ToString() +
+        " needs the address to give clients (advertise), not 0.0.0.0");
+  }
+  if (transient_object_life_span <= Duration::zero()) {
+    return InvalidArgumentError("transient_object_life_span: must be positive");
+  }
   if (request_timeout < Duration::zero()) {
     return InvalidArgumentError("request_timeout: must not be negative");
   }

@@ -62,6 +62,12 @@ struct Cluster {
 
 struct ProxyConfig {
   Address listen{"0.0.0.0", 10000};
+  // The address route answers give in develop mode (Envoy: the server's own IP and port). Unset:
+  // the bound listen address, which must then not be 0.0.0.0.
+  std::optional<Address> advertise;
+  // rmqsim: an HTTP endpoint for the statistics (GET /stats, GET /stats/prometheus) and
+  // maintenance mode (POST /maintenance?cluster=NAME&enabled=true|false). Unset: none.
+  std::optional<Address> admin;
   std::string stat_prefix = "rocketmq";
   std::vector<Route> routes;
   std::map<std::string, Cluster> clusters;

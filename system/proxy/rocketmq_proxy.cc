@@ -66,6 +66,14 @@ Status RocketMQProxy::Start() {
   if (!l.ok()) return l.status().WithContext("proxy listen " + config_.listen.ToString());
   listener_ = std::move(*l);
   bound_ = listener_->address();
+  if (config_.admin.has_value()) {
+    auto a = rt_.network().Listen(*config_.admin, guard_.Wrap([this](std::shared_ptr<Connection> c) {
+      OnAdminAccept(std::move(c));
+    }));
+    if (!a.ok()) return a.status().WithContext("proxy admin listen " + config_.admin->ToString());
+    admin_listener_ = std::move(*a);
+    admin_bound_ = admin_listener_->address();
+  }
   rt_.Trace(TraceEvent("ProxyStarted")
                 .Detail("Address", bound_.ToString())
                 .Detail("StatPrefix", config_.stat_prefix)
@@ -77,6 +85,9 @@ Status RocketMQProxy::Start() {
 void RocketMQProxy::Stop(std::function<void()> done) {
   stopping_ = true;
   if (listener_) listener_->Close();
+  if (admin_listener_) admin_listener_->Close();
+  for (auto& [id, c] : admin_conns_) c.conn->Close();
+  admin_conns_.clear();
   std::vector<uint64_t> ids;
   for (const auto& [id, d] : downstreams_) ids.push_back(id);
   for (uint64_t id : ids) CloseDownstream(id);
@@ -335,7 +346,9 @@ void RocketMQProxy::OnTopicRoute(Active& a) {
     return;
   }
   common::TopicRouteData data;
-  const std::string self = config_.develop_mode ? bound_.ToString() : std::string();
+  const std::string self =
+      !config_.develop_mode ? std::string()
+                            : config_.advertise.value_or(bound_).ToString();
   for (const Host& h : cluster->second.hosts) {
     data.queue_datas.push_back({.broker_name = h.broker_name,
                                 .read_queue_nums = h.read_queue_num,
@@ -639,6 +652,87 @@ void RocketMQProxy::RecordDirectives(const Active& a, const RemotingCommand& res
     directives_[DirectiveKey(group, m.message.topic(), m.queue_id, m.queue_offset)] =
         AckDirective{a.host->broker_name, a.host->broker_id, now};
   }
+}
+
+// ------------------------------------------------------------------------------------- admin
+
+// A minimal HTTP/1.0 responder: one request per connection, answered and closed.
+void RocketMQProxy::OnAdminAccept(std::shared_ptr<Connection> c) {
+  if (stopping_) {
+    c->Close();
+    return;
+  }
+  const uint64_t id = ++next_id_;
+  admin_conns_[id].conn = c;
+  c->Start(guard_.Wrap([this, id](std::span<const std::byte> b) { OnAdminData(id, b); }),
+           guard_.Wrap([this, id](const Status&) { admin_conns_.erase(id); }));
+}
+
+void RocketMQProxy::OnAdminData(uint64_t id, std::span<const std::byte> data) {
+  auto it = admin_conns_.find(id);
+  if (it == admin_conns_.end()) return;
+  AdminConn& a = it->second;
+  a.request.append(reinterpret_cast<const char*>(data.data()), data.size());
+  const size_t end = a.request.find("\r\n\r\n");
+  if (end == std::string::npos && a.request.size() < kAdminRequestMax) return;
+  std::string status = "200 OK";
+  std::string body;
+  const std::string line = a.request.substr(0, a.request.find("\r\n"));
+  const size_t sp1 = line.find(' ');
+  const size_t sp2 = sp1 == std::string::npos ? std::string::npos : line.find(' ', sp1 + 1);
+  const std::string method = line.substr(0, sp1);
+  const std::string target =
+      sp1 == std::string::npos ? std::string() : line.substr(sp1 + 1, sp2 - sp1 - 1);
+  const std::string path = target.substr(0, target.find('?'));
+  const std::string query =
+      target.find('?') == std::string::npos ? std::string() : target.substr(target.find('?') + 1);
+  auto param = [&](const std::string& key) -> std::optional<std::string> {
+    for (size_t pos = 0; pos <= query.size();) {
+      size_t amp = query.find('&', pos);
+      if (amp == std::string::npos) amp = query.size();
+      const std::string kv = query.substr(pos, amp - pos);
+      if (kv.starts_with(key + "=")) return kv.substr(key.size() + 1);
+      pos = amp + 1;
+    }
+    return std::nullopt;
+  };
+  if (end == std::string::npos) {
+    status = "431 Request Header Fields Too Large";
+  } else if (method == "GET" && path == "/stats/prometheus") {
+    body = PrometheusText(stats_, config_.stat_prefix);
+  } else if (method == "GET" && path == "/stats") {
+    const std::string root = StatRoot(config_.stat_prefix);
+    for (const StatValue& v : ListStats(stats_)) {
+      if (v.type == StatType::kHistogram) {
+        body += root + v.name + ": count=" + std::to_string(v.histogram->count) +
+                " sum=" + std::to_string(v.histogram->sum) + "\n";
+      } else {
+        body += root + v.name + ": " + std::to_string(v.value) + "\n";
+      }
+    }
+  } else if (method == "POST" && path == "/maintenance") {
+    auto cluster = param("cluster");
+    auto enabled = param("enabled");
+    if (!cluster || !enabled || (*enabled != "true" && *enabled != "false")) {
+      status = "400 Bad Request";
+      body = "usage: POST /maintenance?cluster=NAME&enabled=true|false\n";
+    } else if (Status st = SetMaintenance(*cluster, *enabled == "true"); !st.ok()) {
+      status = "404 Not Found";
+      body = st.message() + "\n";
+    } else {
+      body = "cluster " + *cluster + " maintenance " + *enabled + "\n";
+    }
+  } else {
+    status = "404 Not Found";
+    body = "endpoints: GET /stats, GET /stats/prometheus, POST /maintenance\n";
+  }
+  const std::string response = "HTTP/1.0 " + status +
+                               "\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: " +
+                               std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+                               body;
+  (void)a.conn->Send(remoting::AsBytes(response));
+  a.conn->Close();
+  admin_conns_.erase(it);
 }
 
 }  // namespace rmqsim::proxy

@@ -58,6 +58,8 @@ class RocketMQProxy final : public Service {
   const ProxyStats& stats() const { return stats_; }
   // The bound listen address (the real port when 0 was configured).
   const Address& address() const { return bound_; }
+  // The bound admin address (unset when there is no admin endpoint).
+  const Address& admin_address() const { return admin_bound_; }
   // Envoy's runtime key upstream.maintenance_mode.<cluster>: every request routed to the cluster
   // is refused while it is on. kNotFound for an unknown cluster.
   Status SetMaintenance(const std::string& cluster, bool on);
@@ -148,11 +150,23 @@ class RocketMQProxy final : public Service {
   void ReleaseUpstream(Active& a, bool reusable);
   void RecordDirectives(const Active& a, const remoting::RemotingCommand& resp);
 
+  // Admin endpoint.
+  struct AdminConn {
+    std::shared_ptr<Connection> conn;
+    std::string request;
+  };
+  static constexpr size_t kAdminRequestMax = 8192;
+  void OnAdminAccept(std::shared_ptr<Connection> c);
+  void OnAdminData(uint64_t id, std::span<const std::byte> data);
+
   Runtime& rt_;
   ProxyConfig config_;
   ProxyStats stats_;
   Address bound_;
   std::unique_ptr<Listener> listener_;
+  std::unique_ptr<Listener> admin_listener_;
+  Address admin_bound_;
+  std::map<uint64_t, AdminConn> admin_conns_;
   bool stopping_ = false;
 
   std::map<uint64_t, Downstream> downstreams_;

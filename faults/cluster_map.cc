@@ -12,6 +12,7 @@ std::string_view RoleName(Role r) {
     case Role::kProducer: return "producer";
     case Role::kConsumer: return "consumer";
     case Role::kAdmin: return "admin";
+    case Role::kProxy: return "proxy";
   }
   return "?";
 }

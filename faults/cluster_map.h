@@ -13,8 +13,8 @@
 
 namespace rmqsim::faults {
 
-enum class Role : uint8_t { kNameServer, kMaster, kSlave, kProducer, kConsumer, kAdmin };
-std::string_view RoleName(Role r);  // "name-server", "master", "slave", "producer", ...
+enum class Role : uint8_t { kNameServer, kMaster, kSlave, kProducer, kConsumer, kAdmin, kProxy };
+std::string_view RoleName(Role r);  // "name-server", "master", "slave", "producer", "proxy", ...
 
 struct ProcessInfo {
   std::string name;        // "broker-a", "broker-a-s1", "namesrv-1", "producer-1"

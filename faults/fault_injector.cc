@@ -41,6 +41,7 @@ bool RoleMatches(scenario::Role selector, Role r) {
     case scenario::PRODUCER: return r == Role::kProducer;
     case scenario::CONSUMER: return r == Role::kConsumer;
     case scenario::CLIENT: return IsClient(r);
+    case scenario::PROXY: return r == Role::kProxy;
     default: return false;
   }
 }

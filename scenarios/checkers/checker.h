@@ -42,7 +42,7 @@ class Checker {
 };
 
 // The registry: every checker by name, in a fixed order (delivery, routes, liveness, replicas,
-// retry, metrics, coverage).
+// retry, metrics, proxy, coverage).
 std::vector<std::string> CheckerNames();
 std::unique_ptr<Checker> MakeChecker(const std::string& name);
 
@@ -64,6 +64,7 @@ std::unique_ptr<Checker> MakeLivenessChecker();  // liveness_checker.cc
 std::unique_ptr<Checker> MakeReplicasChecker();  // replicas_checker.cc
 std::unique_ptr<Checker> MakeRetryChecker();     // retry_checker.cc
 std::unique_ptr<Checker> MakeMetricsChecker();   // metrics_checker.cc
+std::unique_ptr<Checker> MakeProxyChecker();     // proxy_checker.cc
 std::unique_ptr<Checker> MakeCoverageChecker();  // coverage_checker.cc
 
 // Helpers shared by the checkers (checker_util.cc).

@@ -29,6 +29,8 @@ std::vector<std::string_view> RolesOf(scenario::Role role) {
       return {"consumer"};
     case scenario::CLIENT:
       return {"producer", "consumer"};
+    case scenario::PROXY:
+      return {"proxy"};
     default:
       return {};
   }

@@ -16,7 +16,7 @@ std::string_view VerdictName(Verdict v) {
 }
 
 std::vector<std::string> CheckerNames() {
-  return {"delivery", "routes", "liveness", "replicas", "retry", "metrics", "coverage"};
+  return {"delivery", "routes", "liveness", "replicas", "retry", "metrics", "proxy", "coverage"};
 }
 
 std::unique_ptr<Checker> MakeChecker(const std::string& name) {
@@ -26,6 +26,7 @@ std::unique_ptr<Checker> MakeChecker(const std::string& name) {
   if (name == "replicas") return MakeReplicasChecker();
   if (name == "retry") return MakeRetryChecker();
   if (name == "metrics") return MakeMetricsChecker();
+  if (name == "proxy") return MakeProxyChecker();
   if (name == "coverage") return MakeCoverageChecker();
   return nullptr;
 }
@@ -40,6 +41,7 @@ bool Enabled(const std::string& name, const scenario::Checks& s) {
   if (name == "replicas") return s.has_replicas();
   if (name == "retry") return s.has_retry();
   if (name == "metrics") return s.has_metrics();
+  if (name == "proxy") return s.has_proxy();
   if (name == "coverage") return s.require_size() > 0;
   return false;
 }

@@ -63,6 +63,10 @@ void HistoryRecorder::Complete(int index, const StatusOr<client::SendResult>& r,
     ids = comma == std::string::npos ? std::string() : ids.substr(comma + 1);
   }
   s->set_msg_id(ids.substr(0, ids.find(',')));
+  if (store_broker) {
+    const std::string b = store_broker(s->msg_id());
+    if (!b.empty()) s->set_broker(b);
+  }
   if (r->send_status == client::SendStatus::SEND_OK && on_send_ok) on_send_ok(s->broker());
 }
 

@@ -42,6 +42,9 @@ class HistoryRecorder {
 
   // Called with the broker group of every SEND_OK (dangerous-moment faults listen).
   std::function<void(const std::string& group)> on_send_ok;
+  // When set: the broker a SEND_OK was stored on, from its offsetMsgId (sends through a proxy
+  // reach a broker the producer did not pick); empty: the producer's choice stands.
+  std::function<std::string(const std::string& offset_msg_id)> store_broker;
 
   uint64_t sends_in_flight() const { return in_flight_; }
 

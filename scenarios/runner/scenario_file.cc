@@ -45,7 +45,7 @@ bool IsDurationField(const std::string& name) {
   static const std::set<std::string> kNames = {
       "at",       "duration",     "warmup",       "chaos",         "quiet",
       "quiet_max", "mean_interval", "min_duration", "max_duration", "slow_duration",
-      "expiry",   "scan",         "register_interval", "tolerance"};
+      "expiry",   "scan",         "register_interval", "tolerance", "request_timeout"};
   return kNames.contains(name);
 }
 
@@ -206,6 +206,11 @@ void CheckSemantics(const Scenario& s, Validator& v) {
     if (!topics.insert(w.topics(i).name()).second) v.Error(p + ".name", "duplicate topic");
     if (w.topics(i).queues() < 1 || w.topics(i).queues() > 64) v.Error(p + ".queues", "must be 1..64");
   }
+  std::set<std::string> proxies;
+  for (int i = 0; i < t.proxies_size(); ++i) {
+    std::string p = "topology.proxies[" + std::to_string(i) + "]";
+    if (!proxies.insert(t.proxies(i).name()).second) v.Error(p + ".name", "duplicate proxy");
+  }
   std::set<std::string> process_names;
   for (int i = 0; i < w.producers_size(); ++i) {
     const auto& pr = w.producers(i);
@@ -218,6 +223,9 @@ void CheckSemantics(const Scenario& s, Validator& v) {
       v.Error(p + ".body_min", "need 1 <= body_min <= body_max <= 4 MiB");
     }
     if (pr.max_in_flight() < 1) v.Error(p + ".max_in_flight", "must be positive");
+    if (!pr.via_proxy().empty() && !proxies.contains(pr.via_proxy())) {
+      v.Error(p + ".via_proxy", "no proxy named \"" + pr.via_proxy() + "\" in topology.proxies");
+    }
     if (!process_names.insert(pr.name()).second) v.Error(p + ".name", "duplicate name");
     CheckClientConf(v, p + ".conf", pr.conf(), ClientRole::kProducer);
   }
@@ -294,6 +302,9 @@ faults::ClusterMap DescribeCluster(const Scenario& s) {
                                id, {}});
     }
   }
+  for (const auto& p : s.topology().proxies()) {
+    map.processes.push_back({p.name(), {}, {}, faults::Role::kProxy, "", -1, {}});
+  }
   for (const auto& p : s.workload().producers()) {
     for (int i = 1; i <= p.count(); ++i) {
       map.processes.push_back({ProducerName(p, i), {}, {}, faults::Role::kProducer, "", -1, {}});
@@ -327,6 +338,11 @@ void FillDefaults(Scenario& s) {
     if (g->role() == scenario::BROKER_ROLE_DEFAULT) g->set_role(scenario::SYNC_MASTER);
     if (g->flush() == scenario::FLUSH_DEFAULT) g->set_flush(scenario::SYNC_FLUSH);
     if (!g->has_slaves()) g->set_slaves(1);
+  }
+  for (int i = 0; i < t->proxies_size(); ++i) {
+    auto* px = t->mutable_proxies(i);
+    if (px->name().empty()) px->set_name("proxy-" + std::to_string(i + 1));
+    if (px->request_timeout().empty()) px->set_request_timeout("10s");
   }
   auto* w = s.mutable_workload();
   if (w->topics_size() == 0) w->add_topics()->set_name("ChaosTopic");

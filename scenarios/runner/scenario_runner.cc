@@ -14,7 +14,9 @@
 #include "system/broker/broker.h"
 #include "system/common/mix_all.h"
 #include "sim/base/planted_bugs.h"
+#include "system/common/message_id.h"
 #include "system/namesrv/name_server.h"
+#include "system/proxy/rocketmq_proxy.h"
 
 namespace rmqsim::scenarios {
 
@@ -22,6 +24,8 @@ namespace {
 
 constexpr uint16_t kNamesrvPort = 9876;
 constexpr uint16_t kBrokerPort = 10911;
+constexpr uint16_t kProxyPort = 10000;
+constexpr Duration kProxySampleInterval = seconds(5);
 constexpr Duration kRouteSampleInterval = seconds(1);
 constexpr Duration kBrokerSampleInterval = seconds(5);
 constexpr Duration kTopicCreationMax = seconds(60);
@@ -48,9 +52,12 @@ ClientSettings BaseClientSettings(const scenario::Scenario& s,
 // Adds a client process (on its machine, with the cluster's name servers and a client id that
 // survives restarts) and records it in the cluster map.
 template <typename App, typename Spec>
-sim::ProcessId AddClient(RunContext& ctx, Spec spec, faults::Role role, const std::string& group) {
+sim::ProcessId AddClient(RunContext& ctx, Spec spec, faults::Role role, const std::string& group,
+                         const std::string& via_proxy = "") {
   sim::MachineId m = ctx.machine_for(spec.name);
-  spec.settings.client.namesrv_addr = ctx.namesrv_list;
+  // Through a proxy in develop mode: it answers the route queries, naming itself as every broker.
+  spec.settings.client.namesrv_addr =
+      via_proxy.empty() ? ctx.namesrv_list : ctx.proxy_addrs.at(via_proxy);
   spec.settings.client.client_ip = ctx.world.machine_ip(m);
   spec.settings.client.instance_name = spec.name;
   HistoryRecorder* rec = &ctx.recorder;
@@ -81,7 +88,8 @@ class ProducersWorkload final : public Workload {
         spec.max_in_flight = p.max_in_flight();
         spec.settings = BaseClientSettings(ctx.scenario, p.conf(), ClientRole::kProducer);
         spec.settings.producer.producer_group = p.group();
-        pids_.push_back(AddClient<ProducerApp>(ctx, std::move(spec), faults::Role::kProducer, ""));
+        pids_.push_back(AddClient<ProducerApp>(ctx, std::move(spec), faults::Role::kProducer, "",
+                                               p.via_proxy()));
       }
     }
   }
@@ -147,6 +155,42 @@ struct Cluster {
   std::vector<sim::ProcessId> brokers;  // masters and slaves
   std::vector<Address> master_addrs;
   std::map<std::string, std::string> addr_to_process;  // "ip:port" -> process name
+};
+
+// Samples every proxy's statistics into the history (docs/proxy.md, the proxy checker).
+class ProxySampler {
+ public:
+  ProxySampler(sim::World& w, const faults::ClusterMap& map, history::History* h)
+      : world_(w), map_(map), history_(h) {}
+  void SampleAll(bool at_rest = false) {
+    for (const faults::ProcessInfo* p : map_.WithRole(faults::Role::kProxy)) Sample(*p, at_rest);
+  }
+  void Arm() {
+    world_.Schedule(kProxySampleInterval, [this] {
+      SampleAll();
+      Arm();
+    });
+  }
+
+ private:
+  void Sample(const faults::ProcessInfo& p, bool at_rest) {
+    history::ProxySample* s = history_->add_proxies();
+    s->set_time_ns(Ns(world_.now()));
+    s->set_proxy(p.name);
+    s->set_at_rest(at_rest);
+    auto* px = world_.IsRunning(p.pid) ? world_.service_as<proxy::RocketMQProxy>(p.pid) : nullptr;
+    s->set_up(px != nullptr);
+    s->set_incarnation(world_.incarnation(p.pid));
+    if (px == nullptr) return;
+    for (const proxy::StatValue& v : proxy::ListStats(px->stats())) {
+      history::ProxyStat* st = s->add_stats();
+      st->set_name(v.name);
+      st->set_value(v.value);
+    }
+  }
+  sim::World& world_;
+  const faults::ClusterMap& map_;
+  history::History* history_;
 };
 
 class RouteSampler {
@@ -493,12 +537,81 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
       }
     }
   }
+  // Proxies: each fronts every group's master, in develop mode; acks follow their directive's
+  // broker (one route per group), everything else goes round robin.
+  std::map<std::string, std::string> proxy_addrs;
+  std::vector<sim::ProcessId> proxy_pids;
+  {
+    const int32_t queues = sc.workload().topics_size() > 0 ? sc.workload().topics(0).queues() : 4;
+    proxy::Cluster brokers{.name = "brokers"};
+    for (const auto& g : sc.topology().broker_groups()) {
+      const faults::ProcessInfo* master = map.Find(BrokerName(g.name(), 0));
+      brokers.hosts.push_back(proxy::Host{.address = master->address,
+                                          .broker_name = g.name(),
+                                          .broker_id = 0,
+                                          .cluster_name = "DefaultCluster",
+                                          .read_queue_num = queues,
+                                          .write_queue_num = queues,
+                                          .perm = 6});
+    }
+    for (const auto& px : sc.topology().proxies()) {
+      sim::MachineId m = machine_for(px.name());
+      const uint16_t port = port_for(m, kProxyPort, 1);
+      proxy::ProxyConfig pc;
+      pc.listen = Address{"0.0.0.0", port};
+      pc.advertise = Address{world.machine_ip(m), port};
+      pc.stat_prefix = px.name();
+      pc.develop_mode = true;
+      pc.request_timeout = DurationOr(px.request_timeout(), seconds(10));
+      pc.clusters["brokers"] = brokers;
+      for (const auto& g : sc.topology().broker_groups()) {
+        for (int32_t code : {proxy::kEnvoyAckMessage, remoting::RequestCode::ACK_MESSAGE,
+                             remoting::RequestCode::CHANGE_MESSAGE_INVISIBLETIME}) {
+          pc.routes.push_back(proxy::Route{
+              .topic = {proxy::StringMatch::Kind::kPrefix, ""},
+              .headers = {{"code", std::to_string(code)}, {"broker_name", g.name()}},
+              .cluster = "brokers",
+              .metadata_match = {{"broker_name", g.name()}}});
+        }
+      }
+      pc.routes.push_back(
+          proxy::Route{.topic = {proxy::StringMatch::Kind::kPrefix, ""}, .cluster = "brokers"});
+      auto pid = *world.AddProcess(m, px.name(), [pc](Runtime& rt) {
+        return std::make_unique<proxy::RocketMQProxy>(rt, pc);
+      });
+      map.processes.push_back(
+          {px.name(), pid, m, faults::Role::kProxy, "", -1, *pc.advertise});
+      proxy_pids.push_back(pid);
+      proxy_addrs[px.name()] = pc.advertise->ToString();
+      history::ProxyConfig* hp = h.mutable_config()->add_proxies();
+      hp->set_name(px.name());
+      for (const auto& pr : sc.workload().producers()) {
+        if (pr.via_proxy() != px.name()) continue;
+        for (int i = 1; i <= pr.count(); ++i) hp->add_producers(ProducerName(pr, i));
+      }
+    }
+  }
   for (const auto& ns : map.WithRole(faults::Role::kNameServer)) {
     h.mutable_config()->add_name_servers(ns->name);
   }
   for (const auto& t : sc.workload().topics()) h.mutable_config()->add_topics(t.name());
 
-  RunContext ctx{world, map, recorder, sc, namesrv_list, machine_for};
+  RunContext ctx{world, map, recorder, sc, namesrv_list, proxy_addrs, machine_for};
+  // A send through a proxy is stored wherever the proxy routed it: the broker is the one whose
+  // address the message id names, not the one the producer picked.
+  if (!proxy_addrs.empty()) {
+    recorder.store_broker = [&map](const std::string& offset_msg_id) -> std::string {
+      auto id = common::DecodeOffsetMessageId(offset_msg_id);
+      if (!id.ok()) return {};
+      for (const faults::ProcessInfo& p : map.processes) {
+        if ((p.role == faults::Role::kMaster || p.role == faults::Role::kSlave) &&
+            p.address.ToString() == id->store_host.ToString()) {
+          return p.group;
+        }
+      }
+      return {};
+    };
+  }
   auto workloads = MakeWorkloads(sc);
   for (auto& w : workloads) w->Setup(ctx);
   for (const auto* p : map.WithRole(faults::Role::kProducer)) {
@@ -535,6 +648,9 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   for (auto pid : cluster.brokers) RMQ_ASSERT(world.StartProcess(pid).ok());
   routes.SampleAll();
   routes.Arm();
+  ProxySampler proxy_sampler(world, map, &h);
+  for (auto pid : proxy_pids) RMQ_ASSERT(world.StartProcess(pid).ok());
+  if (!proxy_pids.empty()) proxy_sampler.Arm();
   world.RunFor(seconds(1));
   RMQ_ASSERT(world.StartProcess(admin).ok());
   world.RunUntil(
@@ -583,6 +699,7 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   }
   routes.SampleAll();
   SampleBrokers(world, map, cluster, &h);
+  proxy_sampler.SampleAll(/*at_rest=*/r.converged);
   h.mutable_config()->set_end_ns(Ns(world.now()));
   RecordEndState(world, map, sc, &h);
 

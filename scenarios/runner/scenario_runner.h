@@ -75,6 +75,7 @@ struct RunContext {
   HistoryRecorder& recorder;
   const scenario::Scenario& scenario;
   std::string namesrv_list;  // "ip:port;ip:port"
+  std::map<std::string, std::string> proxy_addrs;  // proxy name -> "ip:port"
   // The machine a process runs on (placement, or a machine of its own); created on demand.
   std::function<sim::MachineId(const std::string& process)> machine_for;
 };

@@ -40,6 +40,12 @@ const std::vector<PlantedBugInfo>& PlantedBugs() {
       {"client.rebalance_drops_queue",
        "the average allocation leaves the last message queue of a topic to nobody (delivery: "
        "messages never consumed)"},
+      {"proxy.route_gauge_leak",
+       "the proxy never lowers request_active and get_topic_route_active once a route query is "
+       "answered (proxy: gauges not back at zero at rest)"},
+      {"proxy.response_counted_twice",
+       "the proxy counts each decoded upstream response twice in `response` (proxy: response "
+       "!= response_decoding_success + response_decoding_error)"},
   };
   return kBugs;
 }

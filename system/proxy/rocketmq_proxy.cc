@@ -5,6 +5,7 @@
 #include <iterator>
 #include <utility>
 
+#include "sim/base/planted_bugs.h"
 #include "system/common/consumer_bodies.h"
 #include "system/common/heartbeat_data.h"
 #include "system/common/route_data.h"
@@ -437,7 +438,10 @@ void RocketMQProxy::Reset(Active& a) {
   rt_.executor().Post(guard_.Wrap([this, id = a.id] {
     auto it = actives_.find(id);
     if (it == actives_.end()) return;
-    GaugesFor(it->second.kind, -1);
+    // PLANTED BUG proxy.route_gauge_leak: a route query's gauges are never lowered.
+    if (!(it->second.kind == Kind::kRoute && RMQ_PLANTED_BUG("proxy.route_gauge_leak"))) {
+      GaugesFor(it->second.kind, -1);
+    }
     actives_.erase(it);
   }));
 }
@@ -601,6 +605,8 @@ void RocketMQProxy::OnUpstreamData(const std::shared_ptr<UpstreamConn>& u,
     return;
   }
   ++stats_.response_decoding_success;
+  // PLANTED BUG proxy.response_counted_twice: a decoded response counted twice.
+  if (RMQ_PLANTED_BUG("proxy.response_counted_twice")) ++stats_.response;
   u->buffer.erase(0, dec.consumed);
   RemotingCommand resp = std::move(dec.command);
   if (resp.code == ResponseCode::SUCCESS) ++stats_.response_success;

@@ -95,7 +95,7 @@ std::string WithFlush(std::string text, const std::string& flush) {
 TEST(RegistryTest, NamesInOrderAndEveryCheckerMade) {
   const std::vector<std::string> names = CheckerNames();
   EXPECT_EQ(names, (std::vector<std::string>{"delivery", "routes", "liveness", "replicas", "retry",
-                                             "metrics", "coverage"}));
+                                             "metrics", "proxy", "coverage"}));
   for (const std::string& n : names) {
     std::unique_ptr<Checker> c = MakeChecker(n);
     ASSERT_NE(c, nullptr) << n;
@@ -110,9 +110,10 @@ TEST(RegistryTest, NamesInOrderAndEveryCheckerMade) {
 TEST(RegistryTest, RunsAllWithoutSettingsAndOnlyTheEnabledOnesWithSettings) {
   const history::History h = History(kConfig);
   std::vector<CheckResult> all = RunCheckers(h, {}, /*settings_present=*/false);
-  ASSERT_EQ(all.size(), 7u);
+  ASSERT_EQ(all.size(), 8u);
   EXPECT_EQ(all[0].checker, "delivery");
-  EXPECT_EQ(all[6].checker, "coverage");
+  EXPECT_EQ(all[6].checker, "proxy");
+  EXPECT_EQ(all[7].checker, "coverage");
 
   std::vector<CheckResult> some =
       RunCheckers(h, Settings("delivery {} replicas {} require { kind: KILL }"), true);
@@ -992,6 +993,103 @@ require { kind: KILL role: CLIENT at_least: 3 }
   ASSERT_EQ(r.violations.size(), 2u);
   EXPECT_EQ(r.violations[0], "required at least 1 POWER_CYCLE on master, got 0");
   EXPECT_EQ(r.violations[1], "required at least 3 KILL on client, got 0");
+}
+
+// ------------------------------------------------------------------------------ proxy
+
+// One proxy, one producer through it with two SEND_OKs; a sample mid-run and one at rest.
+std::string ProxyHistory(const std::string& mid, const std::string& rest,
+                         uint64_t rest_incarnation = 1) {
+  return std::string(kConfig).replace(std::string(kConfig).rfind('}'), 1,
+                                      "  proxies { name: \"proxy-1\" producers: \"producer-1\" }\n}") +
+         R"(
+sends { producer: "producer-1" key: "k1" outcome: OK status: "SEND_OK" }
+sends { producer: "producer-1" key: "k2" outcome: OK status: "SEND_OK" }
+proxies { time_ns: 50s proxy: "proxy-1" up: true incarnation: 1 )" + mid + R"( }
+proxies { time_ns: 150s proxy: "proxy-1" up: true at_rest: true incarnation: )" +
+         std::to_string(rest_incarnation) + " " + rest + " }\n";
+}
+std::string Stats(std::initializer_list<std::pair<const char*, int>> values) {
+  std::string out;
+  for (const auto& [n, v] : values) {
+    out += "stats { name: \"" + std::string(n) + "\" value: " + std::to_string(v) + " } ";
+  }
+  return out;
+}
+const std::string kMid = Stats({{"request", 5}, {"request_decoding_success", 5},
+                                {"send_message_v2", 2}, {"heartbeat", 1}, {"get_topic_route", 1},
+                                {"response", 1}, {"response_decoding_success", 1},
+                                {"response_success", 1}, {"request_active", 1},
+                                {"send_message_v2_active", 1}, {"request_time_ms", 4}});
+const std::string kRest = Stats({{"request", 6}, {"request_decoding_success", 6},
+                                 {"send_message_v2", 2}, {"heartbeat", 2}, {"get_topic_route", 1},
+                                 {"response", 2}, {"response_decoding_success", 2},
+                                 {"response_success", 2}, {"request_time_ms", 6}});
+
+TEST(ProxyCheckerTest, SkipsWithoutProxies) {
+  EXPECT_VERDICT(RunChecker("proxy", History(kConfig)), Verdict::kSkipped);
+}
+
+TEST(ProxyCheckerTest, PassesWhenConsistentAndAtRest) {
+  const CheckResult r = RunChecker("proxy", History(ProxyHistory(kMid, kRest)));
+  EXPECT_VERDICT(r, Verdict::kPass);
+  EXPECT_THAT(r.headline, HasSubstr("2 SEND_OK through proxies that never restarted"));
+}
+
+TEST(ProxyCheckerTest, FailsWhenRequestsDoNotAddUp) {
+  const std::string bad = Stats({{"request", 7}, {"request_decoding_success", 6}});
+  const CheckResult r = RunChecker("proxy", History(ProxyHistory(kMid, bad)));
+  EXPECT_VERDICT(r, Verdict::kFail);
+  EXPECT_THAT(r.violations.at(0), HasSubstr("request 7 != request_decoding_success 6"));
+}
+
+TEST(ProxyCheckerTest, FailsWhenResponsesDoNotAddUp) {
+  const std::string bad = Stats({{"request", 6}, {"request_decoding_success", 6},
+                                 {"send_message_v2", 2}, {"response", 3},
+                                 {"response_decoding_success", 2}, {"response_success", 2}});
+  const CheckResult r = RunChecker("proxy", History(ProxyHistory(kMid, bad)));
+  EXPECT_VERDICT(r, Verdict::kFail);
+  EXPECT_THAT(r.violations.at(0), HasSubstr("response 3 != response_decoding_success 2"));
+}
+
+TEST(ProxyCheckerTest, FailsOnAGaugeNotBackAtZeroAtRest) {
+  const CheckResult r =
+      RunChecker("proxy", History(ProxyHistory(kMid, kRest + Stats({{"get_topic_route_active", 1},
+                                                                     {"request_active", 1}}))));
+  EXPECT_VERDICT(r, Verdict::kFail);
+  EXPECT_THAT(r.violations.at(0), HasSubstr("request_active is 1 at rest"));
+}
+
+TEST(ProxyCheckerTest, FailsOnActiveGaugesAboveRequestActiveAndPendingAboveActive) {
+  const std::string bad = Stats({{"request", 5}, {"request_decoding_success", 5},
+                                 {"send_message_v1_active", 2}, {"request_active", 1},
+                                 {"total_pending", 1}, {"send_message_pending", 2}});
+  const CheckResult r = RunChecker("proxy", History(ProxyHistory(bad, kRest)));
+  EXPECT_VERDICT(r, Verdict::kFail);
+  EXPECT_THAT(r.violations.at(0), HasSubstr("active gauges add up to 2 > request_active 1"));
+  EXPECT_THAT(r.violations.at(1), HasSubstr("not pending <= total <= active"));
+}
+
+TEST(ProxyCheckerTest, FailsWhenACounterGoesDownWithoutARestart) {
+  const std::string lower = Stats({{"request", 4}, {"request_decoding_success", 4},
+                                   {"send_message_v2", 2}, {"response", 2},
+                                   {"response_decoding_success", 2}, {"response_success", 2}});
+  const CheckResult r = RunChecker("proxy", History(ProxyHistory(kMid, lower)));
+  EXPECT_VERDICT(r, Verdict::kFail);
+  EXPECT_THAT(r.violations.at(0), HasSubstr("request went down from 5 to 4 without a restart"));
+  // After a restart (another incarnation) counting starts again: no violation, and the
+  // producers' SEND_OKs are not compared with a proxy whose counts started over.
+  EXPECT_VERDICT(RunChecker("proxy", History(ProxyHistory(kMid, lower, 2))), Verdict::kPass);
+}
+
+TEST(ProxyCheckerTest, FailsWhenSendOksThroughTheProxyExceedItsCounts) {
+  const std::string few = Stats({{"request", 6}, {"request_decoding_success", 6},
+                                 {"send_message_v2", 1}, {"response", 2},
+                                 {"response_decoding_success", 2}, {"response_success", 1}});
+  const CheckResult r = RunChecker("proxy", History(ProxyHistory(kMid, few)));
+  EXPECT_VERDICT(r, Verdict::kFail);
+  EXPECT_THAT(r.violations.back(),
+              HasSubstr("proxy-1: its producers have 2 SEND_OK but it counted 1 sends"));
 }
 
 }  // namespace

@@ -10,7 +10,9 @@
 //   no gauge below zero; the per-command active gauges together <= request_active;
 //   the pending gauges together <= total_pending <= request_active;
 //   answers timed (request_time_ms) <= request_decoding_success;
-//   counters never decrease within one incarnation of the proxy.
+//   counters never decrease within one incarnation of the proxy;
+//   the receive-side counters (request*, the per-command counters, response*) equal what the
+//   harness counted from the bytes delivered on the proxy's links (ProxySample.observed).
 // At rest (the last sample, once the run converged): every gauge is 0.
 // Against the producers' records: for a proxy that never restarted, the SEND_OKs of the
 // producers that send through it are at most its send counters and at most its successful
@@ -60,7 +62,7 @@ CheckResult ProxyChecker::Check(const history::History& h, const scenario::Check
     r.headline = "no proxies in the run";
     return r;
   }
-  uint64_t samples = 0, rest_samples = 0;
+  uint64_t samples = 0, rest_samples = 0, observed = 0;
   std::map<std::string, std::set<uint64_t>> incarnations;
   std::map<std::string, Stats> last_up;  // by proxy: the last sample of a running incarnation
   std::map<std::string, uint64_t> last_incarnation;
@@ -121,6 +123,14 @@ CheckResult ProxyChecker::Check(const history::History& h, const scenario::Check
         }
       }
     }
+    // The receive-side counters against the harness's count of the proxy's links.
+    for (const history::ProxyStat& o : ps.observed()) {
+      if (v(o.name().c_str()) != o.value()) {
+        fail(o.name() + " is " + std::to_string(v(o.name().c_str())) +
+             " but the traffic on the proxy's links makes it " + std::to_string(o.value()));
+      }
+    }
+    observed += ps.observed_size() > 0 ? 1 : 0;
     if (ps.at_rest()) {
       ++rest_samples;
       for (const char* g : kGauges) {
@@ -155,8 +165,9 @@ CheckResult ProxyChecker::Check(const history::History& h, const scenario::Check
   r.metrics["samples"] = static_cast<double>(samples);
   r.headline = std::to_string(h.config().proxies_size()) + " prox" +
                (h.config().proxies_size() == 1 ? "y" : "ies") + ", " + std::to_string(samples) +
-               " samples consistent" + (r.violations_total > 0 ? " (but see below)" : "") + ", " +
-               std::to_string(rest_samples) + " at rest with every gauge 0; " +
+               " samples consistent (" + std::to_string(observed) +
+               " matched against the traffic on its links), " + std::to_string(rest_samples) +
+               " at rest with every gauge 0; " +
                std::to_string(send_ok_through) +
                " SEND_OK through proxies that never restarted, all counted";
   if (r.violations_total > 0) {

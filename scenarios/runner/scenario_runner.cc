@@ -8,6 +8,7 @@
 #include "faults/random_nemesis.h"
 #include "faults/timeline.h"
 #include "scenarios/runner/process_names.h"
+#include "scenarios/runner/proxy_tap.h"
 #include "scenarios/runner/scenario_file.h"
 #include "scenarios/runner/summary.h"
 #include "scenarios/workloads/client_apps.h"
@@ -160,8 +161,9 @@ struct Cluster {
 // Samples every proxy's statistics into the history (docs/proxy.md, the proxy checker).
 class ProxySampler {
  public:
-  ProxySampler(sim::World& w, const faults::ClusterMap& map, history::History* h)
-      : world_(w), map_(map), history_(h) {}
+  ProxySampler(sim::World& w, const faults::ClusterMap& map, const ProxyTap& tap,
+               history::History* h)
+      : world_(w), map_(map), tap_(tap), history_(h) {}
   void SampleAll(bool at_rest = false) {
     for (const faults::ProcessInfo* p : map_.WithRole(faults::Role::kProxy)) Sample(*p, at_rest);
   }
@@ -187,9 +189,15 @@ class ProxySampler {
       st->set_name(v.name);
       st->set_value(v.value);
     }
+    for (const auto& [name, value] : tap_.Counts(p.pid.value(), world_.incarnation(p.pid))) {
+      history::ProxyStat* st = s->add_observed();
+      st->set_name(name);
+      st->set_value(value);
+    }
   }
   sim::World& world_;
   const faults::ClusterMap& map_;
+  const ProxyTap& tap_;
   history::History* history_;
 };
 
@@ -541,6 +549,7 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   // broker (one route per group), everything else goes round robin.
   std::map<std::string, std::string> proxy_addrs;
   std::vector<sim::ProcessId> proxy_pids;
+  ProxyTap proxy_tap;
   {
     const int32_t queues = sc.workload().topics_size() > 0 ? sc.workload().topics(0).queues() : 4;
     proxy::Cluster brokers{.name = "brokers"};
@@ -582,6 +591,7 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
       map.processes.push_back(
           {px.name(), pid, m, faults::Role::kProxy, "", -1, *pc.advertise});
       proxy_pids.push_back(pid);
+      proxy_tap.AddProxy(pid.value(), px.name(), port);
       proxy_addrs[px.name()] = pc.advertise->ToString();
       history::ProxyConfig* hp = h.mutable_config()->add_proxies();
       hp->set_name(px.name());
@@ -648,7 +658,11 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   for (auto pid : cluster.brokers) RMQ_ASSERT(world.StartProcess(pid).ok());
   routes.SampleAll();
   routes.Arm();
-  ProxySampler proxy_sampler(world, map, &h);
+  ProxySampler proxy_sampler(world, map, proxy_tap, &h);
+  if (!proxy_pids.empty()) {
+    world.network().set_delivery_tap(
+        [&proxy_tap](const sim::SimNetwork::Delivered& d) { proxy_tap.OnDelivered(d); });
+  }
   for (auto pid : proxy_pids) RMQ_ASSERT(world.StartProcess(pid).ok());
   if (!proxy_pids.empty()) proxy_sampler.Arm();
   world.RunFor(seconds(1));
@@ -715,6 +729,7 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   r.simulated = world.now() - MonoTime{};
   r.checks = checkers::RunCheckers(h, sc.checks(), sc.has_checks());
   r.history_ptr = recorder.Release();
+  world.network().set_delivery_tap(nullptr);
   return r;
 }
 

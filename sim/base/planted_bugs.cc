@@ -43,6 +43,9 @@ const std::vector<PlantedBugInfo>& PlantedBugs() {
       {"proxy.route_gauge_leak",
        "the proxy never lowers request_active and get_topic_route_active once a route query is "
        "answered (proxy: gauges not back at zero at rest)"},
+      {"proxy.send_v2_counted_as_v1",
+       "the proxy counts a SEND_MESSAGE_V2 in send_message_v1 (proxy: the counts disagree with "
+       "the traffic on its links; every sum stays consistent)"},
       {"proxy.response_counted_twice",
        "the proxy counts each decoded upstream response twice in `response` (proxy: response "
        "!= response_decoding_success + response_decoding_error)"},

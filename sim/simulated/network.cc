@@ -508,6 +508,7 @@ void SimNetwork::DeliverToEndpoint(Conn& c, int side_to, std::vector<std::byte> 
     uint64_t id = c.id;
     auto handler = std::move(dst.on_data);
     world_.DigestBytes(c.id * 2 + static_cast<uint64_t>(side_to), data);
+    if (tap_) tap_({c.id, dst.owner, dst.local, dst.peer, data});
     world_.RunAs(dst.owner, [&] { handler(std::span<const std::byte>(data)); });
     Conn* after = Find(id);
     if (after != nullptr && after->ep[side_to].state == EpState::kOpen &&
@@ -554,6 +555,7 @@ void SimNetwork::FlushPending(uint64_t conn, int side) {
     std::vector<std::byte> data = std::move(e.pending_in);
     e.pending_in.clear();
     auto handler = e.on_data;  // the handler may close the connection (and erase c)
+    if (tap_) tap_({conn, e.owner, e.local, e.peer, data});
     handler(std::span<const std::byte>(data));
     c = Find(conn);
     if (c == nullptr) return;

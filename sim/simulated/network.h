@@ -54,6 +54,19 @@ class SimNetwork {
   void Connect(Owner owner, MachineId machine, const Address& address, Duration timeout,
                Network::ConnectHandler done);
 
+  // --- observation (harness use) ---
+  // What an endpoint's data handler is about to receive: called just before the handler runs,
+  // with exactly its bytes. The tap must not touch the world; it only observes (a harness uses it
+  // to count, independently of a process, what arrived on the process's links).
+  struct Delivered {
+    uint64_t conn;
+    Owner owner;  // the receiving process incarnation
+    const Address& local;
+    const Address& peer;
+    std::span<const std::byte> bytes;
+  };
+  void set_delivery_tap(std::function<void(const Delivered&)> tap) { tap_ = std::move(tap); }
+
   // --- used by the world for process and machine faults ---
   void OnProcessKilled(Owner owner);    // reset every endpoint, drop listeners
   void OnProcessSilenced(Owner owner);  // power loss: endpoints vanish without a word
@@ -187,6 +200,7 @@ class SimNetwork {
   std::map<std::pair<uint64_t, uint64_t>, LinkState> links_;
   uint64_t bytes_delivered_ = 0;
   uint64_t segments_delivered_ = 0;
+  std::function<void(const Delivered&)> tap_;
 };
 
 }  // namespace rmqsim::sim

@@ -231,7 +231,9 @@ void RocketMQProxy::Dispatch(Downstream& d, RemotingCommand cmd) {
       cmd.SetExtField(v2 ? "e" : "queueId", "-1");
       Active& a = CreateActive(d, v2 ? Kind::kSendV2 : Kind::kSendV1, std::move(cmd), start);
       Forward(a);
-      ++(v2 ? stats_.send_message_v2 : stats_.send_message_v1);
+      // PLANTED BUG proxy.send_v2_counted_as_v1: V2 sends counted as V1.
+      const bool as_v1 = v2 && RMQ_PLANTED_BUG("proxy.send_v2_counted_as_v1");
+      ++(v2 && !as_v1 ? stats_.send_message_v2 : stats_.send_message_v1);
       return;
     }
     default:

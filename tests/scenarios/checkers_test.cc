@@ -1092,5 +1092,22 @@ TEST(ProxyCheckerTest, FailsWhenSendOksThroughTheProxyExceedItsCounts) {
               HasSubstr("proxy-1: its producers have 2 SEND_OK but it counted 1 sends"));
 }
 
+TEST(ProxyCheckerTest, FailsWhenACounterDisagreesWithTheTrafficOnItsLinks) {
+  auto observed = [](int v2) {
+    return "observed { name: \"send_message_v2\" value: " + std::to_string(v2) +
+           " } observed { name: \"request\" value: 6 }";
+  };
+  EXPECT_VERDICT(RunChecker("proxy", History(ProxyHistory(kMid, kRest + observed(2)))),
+                 Verdict::kPass);
+  // The links carried three V2 sends; the proxy counted one of them as V1: every sum still adds
+  // up, only the traffic tells.
+  const CheckResult r = RunChecker(
+      "proxy", History(ProxyHistory(kMid, kRest + Stats({{"send_message_v1", 1}}) + observed(3))));
+  EXPECT_VERDICT(r, Verdict::kFail);
+  ASSERT_EQ(r.violations_total, 1u) << Dump(r);
+  EXPECT_THAT(r.violations.at(0),
+              HasSubstr("send_message_v2 is 2 but the traffic on the proxy's links makes it 3"));
+}
+
 }  // namespace
 }  // namespace rmqsim::checkers

@@ -46,6 +46,9 @@ const std::vector<PlantedBugInfo>& PlantedBugs() {
       {"proxy.send_v2_counted_as_v1",
        "the proxy counts a SEND_MESSAGE_V2 in send_message_v1 (proxy: the counts disagree with "
        "the traffic on its links; every sum stays consistent)"},
+      {"proxy.refused_upstream_counted",
+       "the proxy counts a refused upstream connection as a response (proxy: response != "
+       "decoding success + error, only while a broker is down)"},
       {"proxy.response_counted_twice",
        "the proxy counts each decoded upstream response twice in `response` (proxy: response "
        "!= response_decoding_success + response_decoding_error)"},

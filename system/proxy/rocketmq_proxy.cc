@@ -547,6 +547,8 @@ void RocketMQProxy::OnUpstreamConnected(uint64_t active_id, const std::string& h
   if (!c.ok()) {
     if (a == nullptr || a->reset) return;
     SetPending(*a, false);
+    // PLANTED BUG proxy.refused_upstream_counted: a refused connection counted as a response.
+    if (RMQ_PLANTED_BUG("proxy.refused_upstream_counted")) ++stats_.response;
     Fail(*a, c.status().code() == StatusCode::kTimeout ? "timeout" : "remote connection failure");
     return;
   }

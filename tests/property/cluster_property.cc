@@ -31,8 +31,12 @@ ClusterProperty CheckersPass(std::vector<std::string> names) {
   };
 }
 
-std::string ReplayCommand(const std::string& file, uint64_t seed) {
-  return std::string(RMQSIM_BINARY_PATH) + " run '" + file + "' --seed " + std::to_string(seed);
+std::string ReplayCommand(const std::string& file, uint64_t seed,
+                          const std::vector<std::string>& planted_bugs) {
+  std::string out =
+      std::string(RMQSIM_BINARY_PATH) + " run '" + file + "' --seed " + std::to_string(seed);
+  for (const auto& bug : planted_bugs) out += " --plant " + bug;
+  return out;
 }
 
 StatusOr<CaseOutcome> RunCase(const ScenarioSpec& spec, const GenParams& gen,
@@ -43,6 +47,7 @@ StatusOr<CaseOutcome> RunCase(const ScenarioSpec& spec, const GenParams& gen,
   out.scenario = std::move(*sc);
   scenarios::RunOptions ro;
   ro.seed = spec.seed;
+  ro.planted_bugs = gen.planted_bugs;
   out.run = scenarios::RunScenario(out.scenario, ro);
   out.violations = property(out.scenario, out.run);
   return out;
@@ -61,7 +66,8 @@ std::string FileName(const std::string& name) {
 
 // Writes the scenario with a header that says what failed and how to replay it.
 std::string WriteCounterexample(const std::string& dir, const std::string& name,
-                                const Counterexample& c) {
+                                const Counterexample& c,
+                                const std::vector<std::string>& planted_bugs) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);  // lint-allow: the developer's output file
   const std::string path = dir + "/" + FileName(name) + ".textproto";
@@ -70,7 +76,7 @@ std::string WriteCounterexample(const std::string& dir, const std::string& name,
   f << "# Counterexample of the property \"" << name << "\" (tests/property), shrunk by "
     << "RapidCheck.\n# Spec: " << c.spec << "\n";
   for (const auto& v : c.violations) f << "# Violation: " << v << "\n";
-  f << "# Replay: " << ReplayCommand(path, c.seed) << "\n";
+  f << "# Replay: " << ReplayCommand(path, c.seed, planted_bugs) << "\n";
   f << scenarios::ScenarioToText(c.scenario);
   return f ? path : "";
 }
@@ -140,9 +146,9 @@ PropertyResult CheckClusterProperty(const GenParams& gen, const ClusterProperty&
     r.failure = std::move(state->last_failure);
     r.failure->file = WriteCounterexample(
         o.output_dir.empty() ? std::string(RMQSIM_PROPERTY_OUT_DIR) : o.output_dir, o.name,
-        *r.failure);
-    r.failure->replay =
-        ReplayCommand(r.failure->file.empty() ? "<file>" : r.failure->file, r.failure->seed);
+        *r.failure, gen.planted_bugs);
+    r.failure->replay = ReplayCommand(r.failure->file.empty() ? "<file>" : r.failure->file,
+                                      r.failure->seed, gen.planted_bugs);
   }
   return r;
 }

@@ -84,6 +84,7 @@ StatusOr<CaseOutcome> RunCase(const ScenarioSpec& spec, const GenParams& gen,
                               const ClusterProperty& property);
 
 // "rmqsim run '<file>' --seed N" with the path of the rmqsim binary of this build.
-std::string ReplayCommand(const std::string& file, uint64_t seed);
+std::string ReplayCommand(const std::string& file, uint64_t seed,
+                          const std::vector<std::string>& planted_bugs = {});
 
 }  // namespace rmqsim::property

@@ -72,16 +72,34 @@ bool StopsRegistrations(const std::string& kind) {
 }
 
 // The counterexample's file loads as `rmqsim run` loads it and fails the same way again.
-void ExpectReplays(const Counterexample& c, const ClusterProperty& property) {
+void ExpectReplays(const Counterexample& c, const ClusterProperty& property,
+                   const std::vector<std::string>& planted_bugs = {}) {
   ASSERT_FALSE(c.file.empty()) << "the counterexample file was not written";
   auto loaded = scenarios::LoadScenarioFile(c.file);
   ASSERT_TRUE(loaded.ok()) << loaded.status();
   scenarios::RunOptions ro;
   ro.seed = c.seed;
+  ro.planted_bugs = planted_bugs;
   const scenarios::RunResult again = scenarios::RunScenario(*loaded, ro);
   const auto violations = property(*loaded, again);
   ASSERT_FALSE(violations.empty()) << "the replay of " << c.file << " passes";
   EXPECT_EQ(violations, c.violations) << "the replay differs from the run that failed";
+}
+
+// Every producer sends through one proxy; the proxy, like the brokers, is killed, stopped and
+// partitioned from the brokers.
+void ThroughAProxy(GenParams& gen) {
+  gen.finish = [](scenario::Scenario& s) {
+    s.mutable_topology()->add_proxies()->set_name("proxy-1");
+    for (auto& p : *s.mutable_workload()->mutable_producers()) p.set_via_proxy("proxy-1");
+  };
+  gen.menu = DefaultFaultMenu();
+  gen.menu.push_back({.kind = scenario::KILL, .role = scenario::PROXY, .min_s = 1, .max_s = 40,
+                      .weight = 2});
+  gen.menu.push_back({.kind = scenario::STOP, .role = scenario::PROXY, .min_s = 1, .max_s = 40});
+  gen.menu.push_back({.kind = scenario::PARTITION, .role = scenario::PROXY, .min_s = 5,
+                      .max_s = 60});
+  gen.checks = "delivery {} proxy {}";
 }
 
 // ------------------------------------------------------------------------------ properties
@@ -120,7 +138,45 @@ TEST(ClusterProperty, LiveAfterHealing) {
   EXPECT_TRUE(r.passed) << r.Report();
 }
 
+// Through a proxy, under faults of the brokers and of the proxy: its statistics stay consistent,
+// equal the traffic on its links, return to zero at rest, and every SEND_OK is delivered.
+TEST(ClusterProperty, ProxyStatisticsAccurate) {
+  Stopwatch w;
+  GenParams gen;
+  ThroughAProxy(gen);
+  const auto r = CheckClusterProperty(gen, CheckersPass({"proxy", "delivery"}),
+                                      {.name = "proxy statistics accurate", .cases = Cases(40)});
+  Print("proxy", r, w);
+  EXPECT_TRUE(r.passed) << r.Report();
+}
+
 // ------------------------------------------------------------------------------ refutations
+
+// A proxy that counts a refused upstream connection as a response (planted bug
+// proxy.refused_upstream_counted): only a send routed to a broker that is down shows it.
+// RapidCheck finds a schedule with a master down and shrinks it to one or two faults.
+TEST(ClusterPropertyRefuted, ProxyCountingARefusedUpstreamAsAResponse) {
+  Stopwatch w;
+  GenParams gen;
+  ThroughAProxy(gen);
+  gen.planted_bugs = {"proxy.refused_upstream_counted"};
+  const ClusterProperty property = CheckersPass({"proxy"});
+  const auto r = CheckClusterProperty(
+      gen, property, {.name = "proxy counting a refused upstream", .cases = 60, .max_runs = 140});
+  Print("proxy, planted miscount", r, w);
+  ASSERT_FALSE(r.passed) << "no schedule had the proxy connect to a broker that was down";
+  ASSERT_TRUE(r.failure.has_value());
+  const Counterexample& c = *r.failure;
+  ASSERT_GE(c.faults, 1) << "without faults every broker accepts the proxy's connections";
+  EXPECT_LE(c.faults, 2) << c.spec;
+  bool inconsistent = false;
+  for (const auto& v : c.violations) {
+    inconsistent |= v.find("!= response_decoding_success") != std::string::npos;
+  }
+  EXPECT_TRUE(inconsistent) << c.violations.front();
+  EXPECT_NE(c.replay.find("--plant proxy.refused_upstream_counted"), std::string::npos);
+  ExpectReplays(c, property, gen.planted_bugs);
+}
 
 // The routes checker told a wrong purge window (40 s instead of 4.x's 120 s): a broker whose
 // registrations stop stays listed past 40 s + scan + tolerance. RapidCheck finds a schedule that

@@ -61,6 +61,8 @@ struct GenParams {
   std::string checks = "delivery {} routes {} liveness {}";
   // A last touch on the built scenario (a broken variant, extra configuration); may be empty.
   std::function<void(scenario::Scenario&)> finish;
+  // Planted bugs (sim/base/planted_bugs.h) turned on for every run, as `rmqsim run --plant`.
+  std::vector<std::string> planted_bugs;
 };
 
 struct FaultSpec {

@@ -25,6 +25,7 @@ table=(
   "proxy.route_gauge_leak|proxy_chaos|2|check proxy +FAIL: .*inconsistencies"
   "proxy.response_counted_twice|proxy_chaos|2|check proxy +FAIL: .*inconsistencies"
   "proxy.send_v2_counted_as_v1|proxy_chaos|2|check proxy +FAIL: .*inconsistencies"
+  "proxy.refused_upstream_counted|proxy_chaos|3|check proxy +FAIL: .*inconsistencies"
 )
 # Every planted bug the binary knows is in the table.
 known=$("$rmqsim" list "$lib" | sed -n '/^planted bugs/,/^fault kinds/p' | awk 'NR>1 && $1 != "fault" {print $1}')

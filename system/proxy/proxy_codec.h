@@ -34,4 +34,8 @@ struct Decoded {
 // Decodes the first frame of `buffer`.
 Decoded DecodeFrame(std::string_view buffer);
 
+// Whether the top level of `json` (a text already accepted as a JSON object) has `key`: a single
+// scan that skips strings and nested values (a key written with escapes goes to a JSON parser).
+bool HeaderHasKey(std::string_view json, std::string_view key);
+
 }  // namespace rmqsim::proxy

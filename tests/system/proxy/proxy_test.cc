@@ -7,10 +7,13 @@
 
 #include <optional>
 
+#include <nlohmann/json.hpp>
+
 #include "system/common/consumer_bodies.h"
 #include "system/common/heartbeat_data.h"
 #include "system/common/route_data.h"
 #include "system/common/stored_message.h"
+#include "system/proxy/proxy_codec.h"
 #include "system/remoting/frame_decoder.h"
 #include "tests/testing/sim_testing.h"
 
@@ -634,6 +637,26 @@ TEST_F(ProxyTest, DecodeErrorAndHalfCloseResetInFlightRequestsAsResponseErrors) 
   EXPECT_EQ(S().response_error, 3u);
   EXPECT_EQ(S().request_active, 0);
   EXPECT_EQ(P().downstream_connections(), 0u);
+}
+
+// The key scan of the decoder agrees with a JSON parser on the headers' top-level keys,
+// whatever the nesting, the strings and the escapes.
+TEST(ProxyCodecTest, HeaderKeyScanAgreesWithAJsonParser) {
+  const std::vector<std::string> headers = {
+      R"({"code":10,"flag":0,"language":"JAVA","opaque":1,"version":409})",
+      R"({"extFields":{"code":"1","version":"2"},"opaque":1,"flag":0})",
+      R"({ "remark" : "a \"code\": {", "code" : 3 , "version":[1,{"opaque":2}] })",
+      R"({"\u0063ode":3,"version":1,"opaque":1,"flag":0})",
+      R"({"a":"}","code":1,"b":["{",",\"version\""],"version":2})",
+      R"({})",
+      R"({"flag":{"flag":{}},"opaque":"code"})",
+  };
+  for (const std::string& h : headers) {
+    const auto parsed = nlohmann::json::parse(h);
+    for (const char* key : {"code", "version", "opaque", "flag"}) {
+      EXPECT_EQ(HeaderHasKey(h, key), parsed.contains(key)) << h << " key " << key;
+    }
+  }
 }
 
 TEST_F(ProxyTest, ConfigErrorsNameTheField) {

@@ -51,6 +51,15 @@ Broker::Broker(Runtime& rt, BrokerConfig config, store::MessageStoreConfig store
         return store_->GetMaxOffsetInQueue(topic, queue_id);
       },
       [this](PullRequest r) { RerunPull(std::move(r)); });
+  pop_ = std::make_unique<PopService>(PopService::Context{
+      .rt = rt_,
+      .config = config_,
+      .store = *store_,
+      .topics = *topics_,
+      .groups = groups_,
+      .offsets = *offsets_,
+      .store_host = [this] { return store_host_; },
+      .is_slave = [this] { return is_slave(); }});
   remoting::RemotingServerOptions server_options;
   server_options.listen = Address{config_.BindHost(), config_.listen_port};
   server_options.unknown_code_policy = remoting::UnknownCodePolicy::kRespondNotSupported;
@@ -105,6 +114,7 @@ Status Broker::Start() {
           hold_->NotifyMessageArriving(topic, queue_id, queue_offset + 1, tags_code);
         }
         if (topic == common::kRmqSysScheduleTopic) schedule_->OnDispatch(queue_id, tags_code);
+        pop_->OnDispatch(topic);
       }));
   RegisterProcessors();
   server_->AddCloseListener(guard_.Wrap([this](const std::shared_ptr<remoting::RemotingChannel>& ch,
@@ -121,6 +131,7 @@ Status Broker::Start() {
   hold_->Start();
   // Java starts the schedule service on masters only.
   if (!slave) schedule_->Start();
+  pop_->Start(!slave);
   started_ = true;
   rt_.Trace(TraceEvent("BrokerStarted")
                 .Detail("BrokerName", config_.broker_name)
@@ -445,6 +456,13 @@ void Broker::RegisterProcessors() {
       [this](const Command& r, Responder) { return ProcessGetAllSubscriptionGroup(r); });
   add(RequestCode::UPDATE_AND_CREATE_SUBSCRIPTIONGROUP,
       [this](const Command& r, Responder) { return ProcessUpdateSubscriptionGroup(r); });
+  add(RequestCode::POP_MESSAGE,
+      [this](const Command& r, Responder resp) { return pop_->ProcessPop(r, resp); });
+  add(RequestCode::ACK_MESSAGE,
+      [this](const Command& r, Responder resp) { return pop_->ProcessAck(r, resp); });
+  add(RequestCode::CHANGE_MESSAGE_INVISIBLETIME, [this](const Command& r, Responder resp) {
+    return pop_->ProcessChangeInvisibleTime(r, resp);
+  });
   add(RequestCode::VIEW_MESSAGE_BY_ID,
       [this](const Command& r, Responder) { return ProcessViewMessageById(r); });
 }
@@ -463,6 +481,7 @@ Task<void> Broker::StopTask(std::function<void()> done) {
   rt_.executor().Cancel(client_scan_timer_);
   rt_.executor().Cancel(slave_sync_timer_);
   hold_->Shutdown();
+  pop_->Shutdown();
   // unregisterBrokerAll: every name server in parallel, each bounded by the register timeout.
   if (started_ && !config_.namesrv_addrs.empty()) {
     co_await AwaitCallback<bool>(rt_.executor(), [this](std::function<void(bool)> all_done) {

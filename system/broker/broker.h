@@ -15,6 +15,8 @@
 //   GET_ALL_SUBSCRIPTIONGROUP_CONFIG (what a slave syncs),
 //   UPDATE_AND_CREATE_SUBSCRIPTIONGROUP
 //   VIEW_MESSAGE_BY_ID                                     QueryMessageProcessor
+//   POP_MESSAGE, ACK_MESSAGE, CHANGE_MESSAGE_INVISIBLETIME PopService (RocketMQ 5.x's pop
+//                                                          consumption, an rmqsim addition)
 //   anything else: REQUEST_CODE_NOT_SUPPORTED              AdminBrokerProcessor
 //
 // Timers: REGISTER_BROKER to every name server in parallel at start, every 30 s (first after
@@ -41,6 +43,7 @@
 #include "sim/runtime/task.h"
 #include "system/broker/broker_config.h"
 #include "system/broker/client_manager.h"
+#include "system/broker/pop_service.h"
 #include "system/broker/pull_request_hold_service.h"
 #include "system/broker/schedule_message_service.h"
 #include "system/broker/subscription_group_manager.h"
@@ -81,6 +84,7 @@ class Broker final : public Service {
   const PullRequestHoldService& pull_hold() const { return *hold_; }
   const ScheduleMessageService& schedule() const { return *schedule_; }
   const SubscriptionGroupManager& groups() const { return groups_; }
+  PopService& pop() { return *pop_; }
   bool is_slave() const { return store_config_.broker_role == store::BrokerRole::kSlave; }
   // A slave's master address as the name servers last told it (SlaveSynchronize's masterAddr);
   // empty when unknown or the master is gone.
@@ -156,6 +160,7 @@ class Broker final : public Service {
   ProducerManager producers_;
   std::unique_ptr<PullRequestHoldService> hold_;
   std::unique_ptr<ScheduleMessageService> schedule_;
+  std::unique_ptr<PopService> pop_;
   std::unique_ptr<store::HAService> ha_;
   std::unique_ptr<remoting::RemotingServer> server_;
   std::unique_ptr<remoting::RemotingClient> outer_;  // BrokerOuterAPI: to the name servers

@@ -128,6 +128,10 @@ struct ScopeIndex {
   std::map<std::string_view, KeyCount> keys;
   // Original-topic queue -> (queue offset, time) of every delivery, for the offset-reuse rule.
   std::map<QueueKey, std::vector<std::pair<int64_t, int64_t>>> by_queue;
+  // Retry copies: the offsetMsgId of the original each was made from -> its key. A pop's revive
+  // makes one of a message popped but never acknowledged, which may never have reached a
+  // listener (the pop's answer was lost): the copy delivers the original.
+  std::map<std::string_view, std::string_view> by_origin;
 
   explicit ScopeIndex(const Scope& scope) {
     for (const history::Delivery* d : scope.deliveries) {
@@ -135,7 +139,10 @@ struct ScopeIndex {
       if (c.first == nullptr) c.first = d;
       ++c.deliveries;
       if (d->consumed()) ++c.consumed;
-      if (PulledTopic(*d) != d->topic()) continue;  // a retry copy
+      if (PulledTopic(*d) != d->topic()) {  // a retry copy
+        if (!d->origin_msg_id().empty()) by_origin.emplace(d->origin_msg_id(), d->key());
+        continue;
+      }
       at_location[LocationKey(d->topic(), d->broker(), d->queue(), d->queue_offset())].push_back(
           d->key());
       by_queue[QueueKey(d->topic(), d->broker(), d->queue())].emplace_back(d->queue_offset(),
@@ -298,6 +305,10 @@ class DeliveryRun {
       const bool acked_delivered =
           s.broker().empty() ? key_delivered : std::find(at.begin(), at.end(), s.key()) != at.end();
       if (acked_delivered) continue;
+      if (!s.msg_id().empty()) {
+        auto o = index.by_origin.find(s.msg_id());
+        if (o != index.by_origin.end() && o->second == s.key()) continue;  // a revived copy
+      }
       if (StillQueued(h_, scope, s)) {
         ++unconsumed_;
         AddNote(r_, "SEND_OK key " + s.key() + " (" + CopyLabel(s) + ") not yet consumed by " +

@@ -98,6 +98,11 @@ void HistoryRecorder::Delivered(const std::string& consumer, const std::string& 
   d->set_reconsume_times(m.reconsume_times);
   d->set_consumed(consumed);
   d->set_pulled_topic(pulled_topic);
+  // Through a proxy the route's broker name is not where the message was stored.
+  if (store_broker) {
+    const std::string b = store_broker(d->msg_id());
+    if (!b.empty()) d->set_broker(b);
+  }
   auto origin = m.message.GetProperty(common::kPropertyOriginMessageId);
   d->set_origin_msg_id(origin ? *origin : d->msg_id());
 }

@@ -45,7 +45,8 @@ bool IsDurationField(const std::string& name) {
   static const std::set<std::string> kNames = {
       "at",       "duration",     "warmup",       "chaos",         "quiet",
       "quiet_max", "mean_interval", "min_duration", "max_duration", "slow_duration",
-      "expiry",   "scan",         "register_interval", "tolerance", "request_timeout"};
+      "expiry",   "scan",         "register_interval", "tolerance", "request_timeout",
+      "invisible_time", "poll_time"};
   return kNames.contains(name);
 }
 
@@ -247,6 +248,25 @@ void CheckSemantics(const Scenario& s, Validator& v) {
     if (cg.kind() == scenario::PULL && (cg.failure_rate() > 0 || cg.slow_rate() > 0)) {
       v.Error(p + ".failure_rate", "PULL consumers have no retry path: failures and slowness "
                                    "are for PUSH consumers");
+    }
+    if (cg.kind() == scenario::POP && cg.model() == scenario::BROADCASTING) {
+      v.Error(p + ".model", "POP consumers are clustering only");
+    }
+    if (cg.kind() == scenario::POP && cg.slow_rate() > 0) {
+      v.Error(p + ".slow_rate", "POP consumers here are never slow");
+    }
+    if (!cg.via_proxy().empty()) {
+      if (cg.kind() != scenario::POP) {
+        v.Error(p + ".via_proxy", "only POP consumers consume through a proxy");
+      } else if (!proxies.contains(cg.via_proxy())) {
+        v.Error(p + ".via_proxy", "no proxy named \"" + cg.via_proxy() + "\" in topology.proxies");
+      }
+    }
+    if (!cg.invisible_time().empty() && cg.kind() != scenario::POP) {
+      v.Error(p + ".invisible_time", "only POP consumers have an invisible time");
+    }
+    if (!cg.poll_time().empty() && cg.kind() != scenario::POP) {
+      v.Error(p + ".poll_time", "only POP consumers have a poll time");
     }
     CheckClientConf(v, p + ".conf", cg.conf(), ClientRole::kConsumer);
   }

@@ -27,6 +27,7 @@ constexpr uint16_t kNamesrvPort = 9876;
 constexpr uint16_t kBrokerPort = 10911;
 constexpr uint16_t kProxyPort = 10000;
 constexpr Duration kProxySampleInterval = seconds(5);
+constexpr Duration kPopPollTime = seconds(15);  // PopConsumerConfig::poll_time
 constexpr Duration kRouteSampleInterval = seconds(1);
 constexpr Duration kBrokerSampleInterval = seconds(5);
 constexpr Duration kTopicCreationMax = seconds(60);
@@ -133,11 +134,22 @@ class ConsumersWorkload final : public Workload {
         cc.max_reconsume_times = g.max_reconsume_times();
         spec.index = i - 1;
         spec.count = g.consumers();
-        pids_.push_back(g.kind() == scenario::PULL
-                            ? AddClient<PullConsumerApp>(ctx, std::move(spec),
-                                                         faults::Role::kConsumer, g.group())
-                            : AddClient<PushConsumerApp>(ctx, std::move(spec),
-                                                         faults::Role::kConsumer, g.group()));
+        spec.invisible_time = DurationOr(g.invisible_time(), seconds(60));
+        spec.poll_time = DurationOr(g.poll_time(), kPopPollTime);
+        switch (g.kind()) {
+          case scenario::PULL:
+            pids_.push_back(AddClient<PullConsumerApp>(ctx, std::move(spec),
+                                                       faults::Role::kConsumer, g.group()));
+            break;
+          case scenario::POP:
+            pids_.push_back(AddClient<PopConsumerApp>(
+                ctx, std::move(spec), faults::Role::kConsumer, g.group(), g.via_proxy()));
+            break;
+          default:
+            pids_.push_back(AddClient<PushConsumerApp>(ctx, std::move(spec),
+                                                       faults::Role::kConsumer, g.group()));
+            break;
+        }
       }
     }
   }
@@ -711,6 +723,22 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
     world.RunFor(seconds(1));
     r.converged = Converged(world, map, sc, recorder);
   }
+  // Pop consumers long-poll through their proxy for ever: paused, their last pops end within the
+  // poll time, and the proxy is at rest.
+  bool pops_via_proxy = false;
+  Duration longest_poll{};
+  for (const auto& g : sc.workload().consumer_groups()) {
+    if (g.via_proxy().empty()) continue;
+    pops_via_proxy = true;
+    longest_poll = std::max(longest_poll, DurationOr(g.poll_time(), kPopPollTime));
+  }
+  if (pops_via_proxy) {
+    for (const faults::ProcessInfo* p : map.WithRole(faults::Role::kConsumer)) {
+      auto* app = world.service_as<PopConsumerApp>(p->pid);
+      if (app != nullptr && app->consumer() != nullptr) app->consumer()->set_paused(true);
+    }
+    world.RunFor(longest_poll + seconds(2));
+  }
   routes.SampleAll();
   SampleBrokers(world, map, cluster, &h);
   proxy_sampler.SampleAll(/*at_rest=*/r.converged);
@@ -780,7 +808,11 @@ std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
   for (const auto& g : sc.workload().consumer_groups()) {
     cgs += (cgs.empty() ? "" : ", ") + g.group() + " (" + std::to_string(g.consumers()) + " " +
            (g.model() == scenario::BROADCASTING ? "broadcasting" : "clustering") +
-           (g.kind() == scenario::PULL ? " pull" : "") +
+           (g.kind() == scenario::PULL  ? " pull"
+            : g.kind() == scenario::POP ? " pop" + std::string(g.via_proxy().empty()
+                                                                  ? ""
+                                                                  : " via " + g.via_proxy())
+                                        : "") +
            (g.subscription() == "*" ? "" : ", " + g.subscription()) +
            (g.failure_rate() > 0 ? ", failing" : "") + ")";
   }

@@ -216,6 +216,37 @@ Task<void> PullConsumerApp::PullQueue(client::MessageQueue mq) {
   }
 }
 
+// ------------------------------------------------------------------------------ pop consumer
+
+PopConsumerApp::PopConsumerApp(Runtime& rt, ConsumerSpec spec, HistoryRecorder* recorder)
+    : rt_(rt), spec_(std::move(spec)), instance_(rt, spec_.settings.client), recorder_(recorder) {}
+
+Status PopConsumerApp::Start() {
+  client::PopConsumerConfig config;
+  config.consumer_group = spec_.group;
+  config.invisible_time = spec_.invisible_time;
+  config.poll_time = spec_.poll_time;
+  consumer_ = std::make_unique<client::DefaultMQPopConsumer>(instance_, config);
+  RMQ_RETURN_IF_ERROR(consumer_->Subscribe(spec_.topic, spec_.subscription));
+  HistoryRecorder* rec = recorder_;
+  Runtime* rt = &rt_;
+  const ConsumerSpec* spec = &spec_;
+  consumer_->RegisterListener([rec, rt, spec](const client::PopMessage& m) {
+    bool fail = spec->failure_rate > 0 && rt->random().Bernoulli(spec->failure_rate);
+    rec->Delivered(spec->name, spec->group, m.popped_topic, m.broker_name, m.ext, !fail);
+    return !fail;
+  });
+  return consumer_->Start();
+}
+
+void PopConsumerApp::Stop(std::function<void()> done) { scope_.Spawn(StopTask(std::move(done))); }
+
+Task<void> PopConsumerApp::StopTask(std::function<void()> done) {
+  if (consumer_) co_await consumer_->Shutdown();
+  co_await instance_.Shutdown();
+  rt_.executor().Post(std::move(done));
+}
+
 // ------------------------------------------------------------------------------ topic admin
 
 TopicAdminApp::TopicAdminApp(Runtime& rt, std::vector<Address> brokers,

@@ -16,6 +16,7 @@
 #include "sim/runtime/runtime.h"
 #include "sim/runtime/service.h"
 #include "sim/runtime/task.h"
+#include "system/client/default_mq_pop_consumer.h"
 #include "system/client/default_mq_producer.h"
 #include "system/client/default_mq_pull_consumer.h"
 #include "system/client/default_mq_push_consumer.h"
@@ -75,6 +76,8 @@ struct ConsumerSpec {
   Duration slow_duration = seconds(2);
   int index = 0;  // pull consumers: this process's position in its group
   int count = 1;  // pull consumers: processes in the group
+  Duration invisible_time = seconds(60);  // pop consumers
+  Duration poll_time = seconds(15);       // pop consumers
   ClientSettings settings;  // settings.consumer.consumer_group etc. set
 };
 
@@ -120,6 +123,28 @@ class PullConsumerApp final : public Service, public faults::ClientHooks {
   std::unique_ptr<client::DefaultMQPullConsumer> consumer_;
   HistoryRecorder* recorder_;
   bool stopping_ = false;
+  TaskScope scope_;
+};
+
+// A pop consumer (DefaultMQPopConsumer): pops from every broker of the topic's route, records
+// each message handed to the listener, acknowledges it, or (failure_rate) makes it visible again
+// after the back-off of its reconsume count.
+class PopConsumerApp final : public Service, public faults::ClientHooks {
+ public:
+  PopConsumerApp(Runtime& rt, ConsumerSpec spec, HistoryRecorder* recorder);
+  Status Start() override;
+  void Stop(std::function<void()> done) override;
+  client::MQClientInstance* client_instance() override { return &instance_; }
+  client::DefaultMQPopConsumer* consumer() { return consumer_.get(); }
+
+ private:
+  Task<void> StopTask(std::function<void()> done);
+
+  Runtime& rt_;
+  ConsumerSpec spec_;
+  client::MQClientInstance instance_;
+  std::unique_ptr<client::DefaultMQPopConsumer> consumer_;
+  HistoryRecorder* recorder_;
   TaskScope scope_;
 };
 

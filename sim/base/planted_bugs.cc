@@ -34,6 +34,9 @@ const std::vector<PlantedBugInfo>& PlantedBugs() {
       {"broker.send_back_dropped",
        "CONSUMER_SEND_MSG_BACK answers SUCCESS without storing the retry message (delivery / "
        "retry: failed consumptions never come back)"},
+      {"broker.pop_revive_dropped",
+       "the pop revive service marks an expired checkpoint done without writing the retry copies "
+       "(delivery: messages popped but never acknowledged are lost)"},
       {"client.commit_on_receipt",
        "a push consumer commits offsets of messages it has pulled but not yet consumed "
        "(delivery: messages lost when a consumer dies)"},

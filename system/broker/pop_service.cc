@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "sim/base/planted_bugs.h"
 #include "system/common/heartbeat_data.h"
 #include "system/common/message_const.h"
 #include "system/common/mix_all.h"
@@ -618,6 +619,11 @@ void PopService::Revive(int32_t qid, int64_t ck_offset) {
     }
     auto m = common::DecodeStoredMessage(r->message_buffers[0], {.check_crc = false});
     if (!m.ok()) {
+      e.done[i] = true;
+      continue;
+    }
+    // PLANTED BUG (tests only): the message is forgotten instead of revived.
+    if (RMQ_PLANTED_BUG("broker.pop_revive_dropped")) {
       e.done[i] = true;
       continue;
     }

@@ -82,7 +82,7 @@ Task<void> DefaultMQPopConsumer::PopLoop(std::string topic, std::string broker_n
   Runtime& rt = instance_.runtime();
   while (running_) {
     auto addr = instance_.FindBrokerAddressInSubscribe(broker_name, common::kMasterId, true);
-    if (!addr) {
+    if (!addr || paused_) {
       co_await Sleep(rt.executor(), config_.delay_after_error);
       continue;
     }

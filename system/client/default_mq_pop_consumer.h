@@ -65,6 +65,8 @@ class DefaultMQPopConsumer final : public MQConsumerInner {
 
   Status Subscribe(std::string topic, std::string expression);
   void RegisterListener(Listener listener) { listener_ = std::move(listener); }
+  // Paused: no new pops (those in flight finish).
+  void set_paused(bool paused) { paused_ = paused; }
   Status Start();
   Task<void> Shutdown();
 
@@ -100,6 +102,7 @@ class DefaultMQPopConsumer final : public MQConsumerInner {
   std::set<std::pair<std::string, std::string>> loops_;  // topic, broker name
   Listener listener_;
   bool running_ = false;
+  bool paused_ = false;
   uint64_t pops_ = 0;
   uint64_t acks_ = 0;
   uint64_t ack_failures_ = 0;

@@ -495,8 +495,14 @@ void RocketMQProxy::Forward(Active& a) {
   size_t& rr = round_robin_[cluster.name];
   a.host = hosts[rr++ % hosts.size()];
   if (config_.request_timeout > Duration::zero()) {
+    // A pop may be held by the broker for its pollTime: its timeout starts after that.
+    Duration timeout = config_.request_timeout;
+    if (a.kind == Kind::kPop) {
+      auto poll = a.request.GetOptionalInt64("pollTime");
+      if (poll.ok() && poll->has_value() && **poll > 0) timeout += milliseconds(**poll);
+    }
     a.timeout = rt_.executor().ScheduleAfter(
-        config_.request_timeout, guard_.Wrap([this, id = a.id] {
+        timeout, guard_.Wrap([this, id = a.id] {
           Active* x = FindActive(id);
           if (x == nullptr || x->reset) return;
           Fail(*x, kUpstreamTimeout);

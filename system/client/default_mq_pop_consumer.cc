@@ -101,7 +101,8 @@ Task<void> DefaultMQPopConsumer::PopLoop(std::string topic, std::string broker_n
       if (consumed) {
         co_await Ack(std::move(m));
       } else {
-        (void)co_await ChangeInvisibleTime(std::move(m), Backoff(m.ext.reconsume_times));
+        const Duration backoff = Backoff(m.ext.reconsume_times);
+        (void)co_await ChangeInvisibleTime(std::move(m), backoff);
       }
     }
   }

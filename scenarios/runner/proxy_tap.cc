@@ -8,8 +8,8 @@ namespace rmqsim::scenarios {
 
 using remoting::RequestCode;
 
-void ProxyTap::AddProxy(uint64_t pid, std::string name, uint16_t listen_port) {
-  proxies_[pid] = Proxy{std::move(name), listen_port};
+void ProxyTap::AddProxy(uint64_t pid, std::string name, std::set<uint16_t> client_ports) {
+  proxies_[pid] = Proxy{std::move(name), std::move(client_ports)};
 }
 
 std::map<std::string, int64_t> ProxyTap::Counts(uint64_t pid, uint64_t incarnation) const {
@@ -24,7 +24,7 @@ void ProxyTap::OnDelivered(const sim::SimNetwork::Delivered& d) {
   Stream& s = streams_[d.conn];
   if (s.broken) return;
   s.buffer.append(reinterpret_cast<const char*>(d.bytes.data()), d.bytes.size());
-  if (d.local.port == p->second.listen_port) {
+  if (p->second.client_ports.contains(d.local.port)) {
     Downstream(c, s);
   } else {
     Upstream(c, s);
@@ -66,20 +66,23 @@ void ProxyTap::Downstream(std::map<std::string, int64_t>& c, Stream& s) {
   }
 }
 
-// Responses from brokers: one frame per forwarded request.
+// Frames from brokers: the response to each forwarded request, and on a broker session the
+// answers to relayed heartbeats and the broker's own requests.
 void ProxyTap::Upstream(std::map<std::string, int64_t>& c, Stream& s) {
-  proxy::Decoded dec = proxy::DecodeFrame(s.buffer);
-  if (dec.kind == proxy::Decoded::Kind::kUnderflow) return;
-  ++c["response"];
-  if (dec.kind == proxy::Decoded::Kind::kError) {
-    ++c["response_decoding_error"];
-    s.broken = true;  // the proxy closes that upstream connection
-    s.buffer.clear();
-    return;
+  while (true) {
+    proxy::Decoded dec = proxy::DecodeFrame(s.buffer);
+    if (dec.kind == proxy::Decoded::Kind::kUnderflow) return;
+    ++c["response"];
+    if (dec.kind == proxy::Decoded::Kind::kError) {
+      ++c["response_decoding_error"];
+      s.broken = true;  // the proxy closes that upstream connection
+      s.buffer.clear();
+      return;
+    }
+    ++c["response_decoding_success"];
+    if (dec.command.code == remoting::ResponseCode::SUCCESS) ++c["response_success"];
+    s.buffer.erase(0, dec.consumed);
   }
-  ++c["response_decoding_success"];
-  if (dec.command.code == remoting::ResponseCode::SUCCESS) ++c["response_success"];
-  s.buffer.erase(0, dec.consumed);
 }
 
 }  // namespace rmqsim::scenarios

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 
 #include "sim/simulated/network.h"
@@ -15,8 +16,9 @@ namespace rmqsim::scenarios {
 
 class ProxyTap {
  public:
-  // A proxy process: its pid value and the port it accepts clients on.
-  void AddProxy(uint64_t pid, std::string name, uint16_t listen_port);
+  // A proxy process: its pid value and the ports it accepts clients on (its listen port and its
+  // broker ports).
+  void AddProxy(uint64_t pid, std::string name, std::set<uint16_t> client_ports);
   void OnDelivered(const sim::SimNetwork::Delivered& d);
   // The counts for one incarnation of a proxy (empty when nothing arrived).
   std::map<std::string, int64_t> Counts(uint64_t pid, uint64_t incarnation) const;
@@ -24,7 +26,7 @@ class ProxyTap {
  private:
   struct Proxy {
     std::string name;
-    uint16_t listen_port = 0;
+    std::set<uint16_t> client_ports;
   };
   struct Stream {
     std::string buffer;

@@ -256,9 +256,7 @@ void CheckSemantics(const Scenario& s, Validator& v) {
       v.Error(p + ".slow_rate", "POP consumers here are never slow");
     }
     if (!cg.via_proxy().empty()) {
-      if (cg.kind() != scenario::POP) {
-        v.Error(p + ".via_proxy", "only POP consumers consume through a proxy");
-      } else if (!proxies.contains(cg.via_proxy())) {
+      if (!proxies.contains(cg.via_proxy())) {
         v.Error(p + ".via_proxy", "no proxy named \"" + cg.via_proxy() + "\" in topology.proxies");
       }
     }

@@ -26,6 +26,8 @@ namespace {
 constexpr uint16_t kNamesrvPort = 9876;
 constexpr uint16_t kBrokerPort = 10911;
 constexpr uint16_t kProxyPort = 10000;
+// How long a proxied consumer stopped before the at-rest proxy sample has to shut down.
+constexpr Duration kConsumerStopGrace = seconds(10);
 constexpr Duration kProxySampleInterval = seconds(5);
 constexpr Duration kPopPollTime = seconds(15);  // PopConsumerConfig::poll_time
 constexpr Duration kRouteSampleInterval = seconds(1);
@@ -138,16 +140,16 @@ class ConsumersWorkload final : public Workload {
         spec.poll_time = DurationOr(g.poll_time(), kPopPollTime);
         switch (g.kind()) {
           case scenario::PULL:
-            pids_.push_back(AddClient<PullConsumerApp>(ctx, std::move(spec),
-                                                       faults::Role::kConsumer, g.group()));
+            pids_.push_back(AddClient<PullConsumerApp>(
+                ctx, std::move(spec), faults::Role::kConsumer, g.group(), g.via_proxy()));
             break;
           case scenario::POP:
             pids_.push_back(AddClient<PopConsumerApp>(
                 ctx, std::move(spec), faults::Role::kConsumer, g.group(), g.via_proxy()));
             break;
           default:
-            pids_.push_back(AddClient<PushConsumerApp>(ctx, std::move(spec),
-                                                       faults::Role::kConsumer, g.group()));
+            pids_.push_back(AddClient<PushConsumerApp>(
+                ctx, std::move(spec), faults::Role::kConsumer, g.group(), g.via_proxy()));
             break;
         }
       }
@@ -577,10 +579,17 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
     }
     for (const auto& px : sc.topology().proxies()) {
       sim::MachineId m = machine_for(px.name());
-      const uint16_t port = port_for(m, kProxyPort, 1);
+      // The listen port, then one port per broker group (its pulls, offsets and heartbeats).
+      const uint16_t port = port_for(m, kProxyPort, 100);
       proxy::ProxyConfig pc;
       pc.listen = Address{"0.0.0.0", port};
       pc.advertise = Address{world.machine_ip(m), port};
+      std::set<uint16_t> client_ports{port};
+      for (const auto& g : sc.topology().broker_groups()) {
+        const auto p = static_cast<uint16_t>(port + client_ports.size());
+        pc.broker_listen[g.name()] = Address{"0.0.0.0", p};
+        client_ports.insert(p);
+      }
       pc.stat_prefix = px.name();
       pc.develop_mode = true;
       pc.request_timeout = DurationOr(px.request_timeout(), seconds(10));
@@ -603,7 +612,7 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
       map.processes.push_back(
           {px.name(), pid, m, faults::Role::kProxy, "", -1, *pc.advertise});
       proxy_pids.push_back(pid);
-      proxy_tap.AddProxy(pid.value(), px.name(), port);
+      proxy_tap.AddProxy(pid.value(), px.name(), client_ports);
       proxy_addrs[px.name()] = pc.advertise->ToString();
       history::ProxyConfig* hp = h.mutable_config()->add_proxies();
       hp->set_name(px.name());
@@ -723,22 +732,26 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
     world.RunFor(seconds(1));
     r.converged = Converged(world, map, sc, recorder);
   }
-  // Pop consumers long-poll through their proxy for ever: paused, their last pops end within the
-  // poll time, and the proxy is at rest.
-  bool pops_via_proxy = false;
-  Duration longest_poll{};
+  // Consumers keep long polls open through their proxy for ever. Before the at-rest sample, the
+  // proxied pop consumers are paused (their last pops end within the poll time) and the other
+  // proxied consumers are stopped (their held pulls end with their connections).
+  Duration settle{};
   for (const auto& g : sc.workload().consumer_groups()) {
     if (g.via_proxy().empty()) continue;
-    pops_via_proxy = true;
-    longest_poll = std::max(longest_poll, DurationOr(g.poll_time(), kPopPollTime));
-  }
-  if (pops_via_proxy) {
+    const bool pop = g.kind() == scenario::POP;
+    settle = std::max(settle, pop ? DurationOr(g.poll_time(), kPopPollTime) + seconds(2)
+                                  : kConsumerStopGrace + seconds(1));
     for (const faults::ProcessInfo* p : map.WithRole(faults::Role::kConsumer)) {
+      if (p->group != g.group()) continue;
+      if (!pop) {
+        if (world.IsRunning(p->pid)) world.StopProcess(p->pid, kConsumerStopGrace);
+        continue;
+      }
       auto* app = world.service_as<PopConsumerApp>(p->pid);
       if (app != nullptr && app->consumer() != nullptr) app->consumer()->set_paused(true);
     }
-    world.RunFor(longest_poll + seconds(2));
   }
+  if (settle > Duration::zero()) world.RunFor(settle);
   routes.SampleAll();
   SampleBrokers(world, map, cluster, &h);
   proxy_sampler.SampleAll(/*at_rest=*/r.converged);
@@ -808,11 +821,8 @@ std::string FormatRunSummary(const RunResult& r, const scenario::Scenario& sc,
   for (const auto& g : sc.workload().consumer_groups()) {
     cgs += (cgs.empty() ? "" : ", ") + g.group() + " (" + std::to_string(g.consumers()) + " " +
            (g.model() == scenario::BROADCASTING ? "broadcasting" : "clustering") +
-           (g.kind() == scenario::PULL  ? " pull"
-            : g.kind() == scenario::POP ? " pop" + std::string(g.via_proxy().empty()
-                                                                  ? ""
-                                                                  : " via " + g.via_proxy())
-                                        : "") +
+           (g.kind() == scenario::PULL ? " pull" : g.kind() == scenario::POP ? " pop" : "") +
+           (g.via_proxy().empty() ? "" : " via " + g.via_proxy()) +
            (g.subscription() == "*" ? "" : ", " + g.subscription()) +
            (g.failure_rate() > 0 ? ", failing" : "") + ")";
   }

@@ -169,6 +169,21 @@ StatusOr<proxy::ProxyConfig> ParseProxyFile(std::string_view text, const std::st
     r.cluster = fr.cluster();
     c.routes.push_back(std::move(r));
   }
+  for (int i = 0; i < file.broker_listen_size(); ++i) {
+    const proxyfile::BrokerListen& fb = file.broker_listen(i);
+    const auto* bt =
+        tree.GetTreeForNested(file.GetDescriptor()->FindFieldByName("broker_listen"), i);
+    const std::string path = "broker_listen[" + std::to_string(i) + "]";
+    if (fb.broker_name().empty()) {
+      return fail(&tree, file, "broker_listen", i, path + ".broker_name", "missing");
+    }
+    if (c.broker_listen.contains(fb.broker_name())) {
+      return fail(bt, fb, "broker_name", -1, path + ".broker_name",
+                  "'" + fb.broker_name() + "' listed twice");
+    }
+    RMQ_ASSIGN_OR_RETURN(c.broker_listen[fb.broker_name()],
+                         address(fb.address(), bt, fb, "address", path + ".address"));
+  }
   if (Status st = c.Validate(); !st.ok()) return InvalidArgumentError(origin + ": " + st.message());
   return c;
 }

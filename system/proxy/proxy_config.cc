@@ -57,6 +57,19 @@ Status ProxyConfig::Validate() const {
         "advertise: develop_mode with listen " + listen.ToString() +
         " needs the address to give clients (advertise), not 0.0.0.0");
   }
+  for (const auto& [name, address] : broker_listen) {
+    const std::string where = "broker_listen['" + name + "']";
+    if (!develop_mode) return InvalidArgumentError(where + ": needs develop_mode");
+    bool known = false;
+    for (const auto& [cname, c] : clusters) {
+      for (const Host& h : c.hosts) known = known || h.broker_name == name;
+    }
+    if (!known) return InvalidArgumentError(where + ": no host has broker_name '" + name + "'");
+    if (address.is_any() && !advertise.has_value()) {
+      return InvalidArgumentError(where + ": listening on " + address.ToString() +
+                                  " needs advertise (the host to give clients)");
+    }
+  }
   if (transient_object_life_span <= Duration::zero()) {
     return InvalidArgumentError("transient_object_life_span: must be positive");
   }

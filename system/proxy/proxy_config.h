@@ -76,6 +76,11 @@ struct ProxyConfig {
   // rmqsim: a forwarded request not answered within this time gets a local SystemError
   // "Upstream request timeout" and its upstream connection is closed. Zero: wait for ever (Envoy).
   Duration request_timeout = Duration::zero();
+  // rmqsim, develop mode only: one more listener per broker name. Route answers give it as that
+  // broker's address, so a client's connection to it names the broker; the broker-bound codes a
+  // consumer sends there (pull, offsets, send back, queue locks) go to that broker, and its
+  // heartbeats are relayed to it as well. Empty: only `listen`.
+  std::map<std::string, Address> broker_listen;
 
   // Checks names and references: a non-empty stat prefix, every route's cluster defined, hosts
   // with a broker name and a valid address. The error names the field.

@@ -48,6 +48,24 @@ bool IsPop(int32_t code) {
 bool IsAck(int32_t code) {
   return code == kEnvoyAckMessage || code == RequestCode::ACK_MESSAGE;
 }
+// The codes a consumer sends to one broker, forwarded from that broker's port (rmqsim).
+bool IsBrokerBound(int32_t code) {
+  switch (code) {
+    case RequestCode::PULL_MESSAGE:
+    case RequestCode::QUERY_CONSUMER_OFFSET:
+    case RequestCode::UPDATE_CONSUMER_OFFSET:
+    case RequestCode::SEARCH_OFFSET_BY_TIMESTAMP:
+    case RequestCode::GET_MAX_OFFSET:
+    case RequestCode::GET_MIN_OFFSET:
+    case RequestCode::GET_EARLIEST_MSG_STORETIME:
+    case RequestCode::CONSUMER_SEND_MSG_BACK:
+    case RequestCode::LOCK_BATCH_MQ:
+    case RequestCode::UNLOCK_BATCH_MQ:
+      return true;
+    default:
+      return false;
+  }
+}
 
 }  // namespace
 
@@ -62,11 +80,24 @@ RocketMQProxy::~RocketMQProxy() {
 
 Status RocketMQProxy::Start() {
   RMQ_RETURN_IF_ERROR(config_.Validate());
-  auto l = rt_.network().Listen(
-      config_.listen, guard_.Wrap([this](std::shared_ptr<Connection> c) { OnAccept(std::move(c)); }));
+  auto l = rt_.network().Listen(config_.listen,
+                                guard_.Wrap([this](std::shared_ptr<Connection> c) {
+                                  OnAccept(std::move(c), std::string());
+                                }));
   if (!l.ok()) return l.status().WithContext("proxy listen " + config_.listen.ToString());
   listener_ = std::move(*l);
   bound_ = listener_->address();
+  for (const auto& [name, address] : config_.broker_listen) {
+    auto b = rt_.network().Listen(address,
+                                  guard_.Wrap([this, name](std::shared_ptr<Connection> c) {
+                                    OnAccept(std::move(c), name);
+                                  }));
+    if (!b.ok()) {
+      return b.status().WithContext("proxy listen " + address.ToString() + " for " + name);
+    }
+    broker_bound_[name] = (*b)->address();
+    broker_listeners_.push_back(std::move(*b));
+  }
   if (config_.admin.has_value()) {
     auto a = rt_.network().Listen(*config_.admin, guard_.Wrap([this](std::shared_ptr<Connection> c) {
       OnAdminAccept(std::move(c));
@@ -87,6 +118,7 @@ void RocketMQProxy::Stop(std::function<void()> done) {
   stopping_ = true;
   if (listener_) listener_->Close();
   if (admin_listener_) admin_listener_->Close();
+  for (auto& l : broker_listeners_) l->Close();
   for (auto& [id, c] : admin_conns_) c.conn->Close();
   admin_conns_.clear();
   std::vector<uint64_t> ids;
@@ -106,6 +138,12 @@ Status RocketMQProxy::SetMaintenance(const std::string& cluster, bool on) {
   return Status::Ok();
 }
 
+size_t RocketMQProxy::broker_sessions() const {
+  size_t n = 0;
+  for (const auto& [id, s] : sessions_) n += s.conn != nullptr && s.conn->is_open() ? 1 : 0;
+  return n;
+}
+
 std::vector<std::string> RocketMQProxy::ConsumerList(const std::string& group) const {
   std::vector<std::string> out;
   auto it = groups_.find(group);
@@ -120,7 +158,7 @@ std::vector<std::string> RocketMQProxy::ConsumerList(const std::string& group) c
 
 // ------------------------------------------------------------------------------- downstream
 
-void RocketMQProxy::OnAccept(std::shared_ptr<Connection> c) {
+void RocketMQProxy::OnAccept(std::shared_ptr<Connection> c, const std::string& broker_name) {
   if (stopping_) {
     c->Close();
     return;
@@ -128,6 +166,7 @@ void RocketMQProxy::OnAccept(std::shared_ptr<Connection> c) {
   const uint64_t id = ++next_id_;
   Downstream& d = downstreams_[id];
   d.id = id;
+  d.broker_name = broker_name;
   d.conn = c;
   c->Start(guard_.Wrap([this, id](std::span<const std::byte> b) { OnDownstreamData(id, b); }),
            guard_.Wrap([this, id](const Status& st) { OnDownstreamClosed(id, st); }));
@@ -186,6 +225,12 @@ void RocketMQProxy::CloseDownstream(uint64_t id) {
   if (it == downstreams_.end()) return;
   it->second.conn->Close();
   downstreams_.erase(it);
+  // The client is gone: so is its session, and the broker forgets it (a closed channel).
+  auto s = sessions_.find(id);
+  if (s != sessions_.end()) {
+    if (s->second.conn) s->second.conn->Close();
+    sessions_.erase(s);
+  }
 }
 
 RemotingCommand RocketMQProxy::LocalError(const RemotingCommand& req,
@@ -211,10 +256,16 @@ void RocketMQProxy::Write(uint64_t downstream, const RemotingCommand& cmd, MonoT
 void RocketMQProxy::Dispatch(Downstream& d, RemotingCommand cmd) {
   const MonoTime start = rt_.clock().Now();
   const int32_t code = cmd.code;
+  if (!d.broker_name.empty() && IsBrokerBound(code)) {
+    Active& a = CreateActive(d, Kind::kBroker, std::move(cmd), start);
+    ForwardToBroker(a, d.broker_name);
+    return;
+  }
   switch (code) {
     case RequestCode::HEART_BEAT:
       return OnHeartbeat(d, cmd, start);
     case RequestCode::UNREGISTER_CLIENT:
+      if (!d.broker_name.empty()) RelayToSession(d, cmd);
       return OnUnregister(d, cmd, start);
     case RequestCode::GET_CONSUMER_LIST_BY_GROUP:
       return OnConsumerList(d, cmd, start);
@@ -305,6 +356,7 @@ void RocketMQProxy::OnHeartbeat(Downstream& d, const RemotingCommand& req, MonoT
     });
     if (!found) members.push_back({hb->client_id, now});
   }
+  if (!d.broker_name.empty()) RelayToSession(d, req);
   RemotingCommand r = RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS, "Heartbeat OK");
   r.opaque = req.opaque;
   r.version = 0;
@@ -365,7 +417,12 @@ void RocketMQProxy::OnTopicRoute(Active& a) {
       data.broker_datas.push_back({.cluster = h.cluster_name, .broker_name = h.broker_name});
       bd = std::prev(data.broker_datas.end());
     }
-    bd->broker_addrs.emplace(h.broker_id, self.empty() ? h.address.ToString() : self);
+    std::string address = self.empty() ? h.address.ToString() : self;
+    if (auto b = broker_bound_.find(h.broker_name); !self.empty() && b != broker_bound_.end()) {
+      // This broker's own port, on the host clients are told.
+      address = Address{config_.advertise.value_or(bound_).host, b->second.port}.ToString();
+    }
+    bd->broker_addrs.emplace(h.broker_id, address);
   }
   RemotingCommand r = a.request.CreateResponse(ResponseCode::SUCCESS);
   r.body = common::EncodeTopicRouteData(
@@ -407,6 +464,7 @@ void RocketMQProxy::GaugesFor(Kind kind, int64_t delta) {
       break;
     case Kind::kAck:
     case Kind::kChangeInvisible:
+    case Kind::kBroker:
       break;
   }
 }
@@ -494,11 +552,39 @@ void RocketMQProxy::Forward(Active& a) {
   if (hosts.empty()) return Fail(a, kNoHost);
   size_t& rr = round_robin_[cluster.name];
   a.host = hosts[rr++ % hosts.size()];
+  SendUpstream(a, cluster);
+}
+
+std::pair<const Host*, const Cluster*> RocketMQProxy::BrokerHost(
+    const std::string& broker_name) const {
+  std::pair<const Host*, const Cluster*> best{nullptr, nullptr};
+  for (const auto& [name, c] : config_.clusters) {
+    for (const Host& h : c.hosts) {
+      if (h.broker_name != broker_name) continue;
+      if (best.first == nullptr || h.broker_id < best.first->broker_id) best = {&h, &c};
+    }
+  }
+  return best;
+}
+
+void RocketMQProxy::ForwardToBroker(Active& a, const std::string& broker_name) {
+  auto [host, cluster] = BrokerHost(broker_name);
+  if (host == nullptr) return Fail(a, kNoHost);
+  if (cluster->maintenance) return Fail(a, kMaintenance);
+  a.host = host;
+  SendUpstream(a, *cluster);
+}
+
+void RocketMQProxy::SendUpstream(Active& a, const Cluster& cluster) {
   if (config_.request_timeout > Duration::zero()) {
-    // A pop may be held by the broker for its pollTime: its timeout starts after that.
+    // A pop or a pull may be held by the broker for its poll or suspend time: the timeout starts
+    // after that.
     Duration timeout = config_.request_timeout;
-    if (a.kind == Kind::kPop) {
-      auto poll = a.request.GetOptionalInt64("pollTime");
+    const char* held = a.kind == Kind::kPop ? "pollTime"
+                       : a.request.code == RequestCode::PULL_MESSAGE ? "suspendTimeoutMillis"
+                                                                     : nullptr;
+    if (held != nullptr) {
+      auto poll = a.request.GetOptionalInt64(held);
       if (poll.ok() && poll->has_value() && **poll > 0) timeout += milliseconds(**poll);
     }
     a.timeout = rt_.executor().ScheduleAfter(
@@ -667,6 +753,90 @@ void RocketMQProxy::RecordDirectives(const Active& a, const RemotingCommand& res
   for (const common::MessageExt& m : *msgs) {
     directives_[DirectiveKey(group, m.message.topic(), m.queue_id, m.queue_offset)] =
         AckDirective{a.host->broker_name, a.host->broker_id, now};
+  }
+}
+
+// ------------------------------------------------------------------------------ broker sessions
+
+void RocketMQProxy::RelayToSession(const Downstream& d, const RemotingCommand& cmd) {
+  auto [host, cluster] = BrokerHost(d.broker_name);
+  if (host == nullptr || stopping_) return;
+  auto bytes = cmd.Encode();
+  if (!bytes.ok()) return;
+  Session& s = sessions_[d.id];
+  if (s.conn != nullptr && s.conn->is_open()) {
+    (void)s.conn->Send(remoting::AsBytes(*bytes));
+    return;
+  }
+  s.queued.push_back(std::move(*bytes));
+  if (s.connecting) return;
+  s.connecting = true;
+  rt_.network().Connect(host->address, cluster->connect_timeout,
+                        guard_.Wrap([this, id = d.id](StatusOr<std::shared_ptr<Connection>> c) {
+                          OnSessionConnected(id, std::move(c));
+                        }));
+}
+
+void RocketMQProxy::OnSessionConnected(uint64_t downstream,
+                                       StatusOr<std::shared_ptr<Connection>> c) {
+  auto it = sessions_.find(downstream);
+  if (it == sessions_.end()) {  // the client went away meanwhile
+    if (c.ok()) (*c)->Close();
+    return;
+  }
+  Session& s = it->second;
+  s.connecting = false;
+  if (!c.ok()) {
+    // Dropped: the client's next heartbeat tries again.
+    rt_.Trace(TraceEvent("ProxySessionConnectFailed", Severity::kWarn)
+                  .Detail("Error", c.status().ToString()));
+    s.queued.clear();
+    return;
+  }
+  s.conn = *c;
+  s.buffer.clear();
+  s.conn->Start(
+      guard_.Wrap([this, downstream](std::span<const std::byte> b) {
+        OnSessionData(downstream, b);
+      }),
+      guard_.Wrap([this, downstream, conn = s.conn.get()](const Status&) {
+        auto x = sessions_.find(downstream);
+        if (x != sessions_.end() && x->second.conn.get() == conn) x->second.conn.reset();
+      }));
+  for (const std::string& frame : s.queued) (void)s.conn->Send(remoting::AsBytes(frame));
+  s.queued.clear();
+}
+
+// The broker's answers to relayed heartbeats count as responses (every frame decoded from an
+// upstream connection does); its NOTIFY_CONSUMER_IDS_CHANGED goes down to the client.
+void RocketMQProxy::OnSessionData(uint64_t downstream, std::span<const std::byte> data) {
+  auto it = sessions_.find(downstream);
+  if (it == sessions_.end()) return;
+  Session& s = it->second;
+  s.buffer.append(reinterpret_cast<const char*>(data.data()), data.size());
+  while (true) {
+    Decoded dec = DecodeFrame(s.buffer);
+    if (dec.kind == Decoded::Kind::kUnderflow) return;
+    ++stats_.response;
+    if (dec.kind == Decoded::Kind::kError) {
+      ++stats_.response_decoding_error;
+      rt_.Trace(TraceEvent("ProxyResponseDecodeError", Severity::kWarn)
+                    .Detail("Upstream", "session")
+                    .Detail("Error", dec.error));
+      if (s.conn) s.conn->Close();
+      s.conn.reset();
+      s.buffer.clear();
+      return;
+    }
+    ++stats_.response_decoding_success;
+    if (dec.command.code == ResponseCode::SUCCESS) ++stats_.response_success;
+    const std::string frame = s.buffer.substr(0, dec.consumed);
+    s.buffer.erase(0, dec.consumed);
+    if (!dec.command.is_response() &&
+        dec.command.code == RequestCode::NOTIFY_CONSUMER_IDS_CHANGED) {
+      auto d = downstreams_.find(downstream);
+      if (d != downstreams_.end()) (void)d->second.conn->Send(remoting::AsBytes(frame));
+    }
   }
 }
 

@@ -11,6 +11,14 @@
 // with "No ack directive is found") and CHANGE_MESSAGE_INVISIBLETIME (200053, routed like an ack).
 // Anything else: SystemError "Request not supported". Each forwarded request holds an upstream
 // connection of its own (Envoy's TCP pool: idle connections are reused).
+//
+// rmqsim's addition for consumers (ProxyConfig::broker_listen): a port per broker name, named in
+// route answers as that broker's address. There the broker-bound codes (PULL_MESSAGE with its
+// long polling, QUERY/UPDATE_CONSUMER_OFFSET, SEARCH_OFFSET_BY_TIMESTAMP, GET_MAX/MIN_OFFSET,
+// GET_EARLIEST_MSG_STORETIME, CONSUMER_SEND_MSG_BACK, LOCK/UNLOCK_BATCH_MQ) go to the broker's
+// lowest-id host, and heartbeats and unregisters, still answered here, are also relayed to it
+// over a session connection tied to the client's connection (so the broker knows the group, and
+// forgets it when the client goes); the broker's NOTIFY_CONSUMER_IDS_CHANGED comes back down.
 #pragma once
 
 #include <cstdint>
@@ -60,6 +68,8 @@ class RocketMQProxy final : public Service {
   const Address& address() const { return bound_; }
   // The bound admin address (unset when there is no admin endpoint).
   const Address& admin_address() const { return admin_bound_; }
+  // The bound per-broker listeners (ProxyConfig::broker_listen), by broker name.
+  const std::map<std::string, Address>& broker_addresses() const { return broker_bound_; }
   // Envoy's runtime key upstream.maintenance_mode.<cluster>: every request routed to the cluster
   // is refused while it is on. kNotFound for an unknown cluster.
   Status SetMaintenance(const std::string& cluster, bool on);
@@ -68,13 +78,16 @@ class RocketMQProxy final : public Service {
   size_t ack_directives() const { return directives_.size(); }
   size_t active_requests() const { return actives_.size(); }
   size_t downstream_connections() const { return downstreams_.size(); }
+  // Open session connections (heartbeats relayed to a broker for a client's connection).
+  size_t broker_sessions() const;
   // The group's live members, sorted (what GET_CONSUMER_LIST_BY_GROUP answers).
   std::vector<std::string> ConsumerList(const std::string& group) const;
 
  private:
-  enum class Kind { kRoute, kSendV1, kSendV2, kPop, kAck, kChangeInvisible };
+  enum class Kind { kRoute, kSendV1, kSendV2, kPop, kAck, kChangeInvisible, kBroker };
   struct Downstream {
     uint64_t id = 0;
+    std::string broker_name;  // accepted on that broker's port; empty: the main port
     std::shared_ptr<Connection> conn;
     std::string buffer;
     std::set<uint64_t> actives;  // in-flight requests, in arrival order
@@ -102,6 +115,13 @@ class RocketMQProxy final : public Service {
     std::shared_ptr<UpstreamConn> upstream;
     TimerId timeout;
   };
+  // The heartbeats of one client connection on a broker port, relayed to the broker.
+  struct Session {
+    std::shared_ptr<Connection> conn;
+    bool connecting = false;
+    std::vector<std::string> queued;  // frames waiting for the connection
+    std::string buffer;
+  };
   struct AckDirective {
     std::string broker_name;
     int64_t broker_id = 0;
@@ -113,7 +133,7 @@ class RocketMQProxy final : public Service {
   };
 
   // Downstream.
-  void OnAccept(std::shared_ptr<Connection> c);
+  void OnAccept(std::shared_ptr<Connection> c, const std::string& broker_name);
   void OnDownstreamData(uint64_t id, std::span<const std::byte> data);
   void OnDownstreamClosed(uint64_t id, const Status& st);
   void Dispatch(Downstream& d, remoting::RemotingCommand cmd);
@@ -141,6 +161,10 @@ class RocketMQProxy final : public Service {
   // Upstream.
   const Route* MatchRoute(const std::string& topic, int32_t code, const Active* ack) const;
   void Forward(Active& a);
+  void ForwardToBroker(Active& a, const std::string& broker_name);
+  void SendUpstream(Active& a, const Cluster& cluster);
+  // The lowest-id host named broker_name, and its cluster; {nullptr, nullptr} when none.
+  std::pair<const Host*, const Cluster*> BrokerHost(const std::string& broker_name) const;
   void SetPending(Active& a, bool pending);
   void OnUpstreamConnected(uint64_t active_id, const std::string& host_key,
                            StatusOr<std::shared_ptr<Connection>> c);
@@ -149,6 +173,11 @@ class RocketMQProxy final : public Service {
   void OnUpstreamClosed(const std::shared_ptr<UpstreamConn>& u);
   void ReleaseUpstream(Active& a, bool reusable);
   void RecordDirectives(const Active& a, const remoting::RemotingCommand& resp);
+
+  // Broker sessions.
+  void RelayToSession(const Downstream& d, const remoting::RemotingCommand& cmd);
+  void OnSessionConnected(uint64_t downstream, StatusOr<std::shared_ptr<Connection>> c);
+  void OnSessionData(uint64_t downstream, std::span<const std::byte> data);
 
   // Admin endpoint.
   struct AdminConn {
@@ -165,6 +194,9 @@ class RocketMQProxy final : public Service {
   Address bound_;
   std::unique_ptr<Listener> listener_;
   std::unique_ptr<Listener> admin_listener_;
+  std::vector<std::unique_ptr<Listener>> broker_listeners_;
+  std::map<std::string, Address> broker_bound_;
+  std::map<uint64_t, Session> sessions_;  // by downstream id
   Address admin_bound_;
   std::map<uint64_t, AdminConn> admin_conns_;
   bool stopping_ = false;

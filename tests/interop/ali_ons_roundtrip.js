@@ -2,8 +2,8 @@
 // A producer sends N messages with tags and keys; a push consumer (new group, from the first
 // offset) must receive every one of them with the same msgId, tags, keys and body.
 // Usage: NAMESRV_ADDR=127.0.0.1:9876 TOPIC=TopicTest COUNT=1000 node ali_ons_roundtrip.js
-// PRODUCER_NAMESRV_ADDR (default NAMESRV_ADDR) is where the producer asks for routes: an
-// rmq-proxy in develop mode answers them with its own address, so the sends go through it.
+// NAMESRV_ADDR may be an rmq-proxy in develop mode: it answers route queries with its own
+// addresses, so both the sends and the consumption go through it.
 'use strict';
 const { Producer, Consumer, Message } = require('ali-ons');
 
@@ -11,7 +11,6 @@ const nameSrv = (process.env.NAMESRV_ADDR || '127.0.0.1:9876').split(';');
 const topic = process.env.TOPIC || 'TopicTest';
 const count = Number(process.env.COUNT || 1000);
 const deadlineMs = Number(process.env.DEADLINE_MS || 120000);
-const producerNameSrv = (process.env.PRODUCER_NAMESRV_ADDR || nameSrv.join(';')).split(';');
 const common = { nameSrv, httpclient: { async request() { throw new Error('unused'); } } };
 const tags = ['TagA', 'TagB', 'TagC'];
 
@@ -22,12 +21,8 @@ function fail(msg) {
 
 async function main() {
   setTimeout(() => fail(`deadline of ${deadlineMs} ms passed`), deadlineMs).unref();
-  // ali-ons shares one client instance per instanceName: a producer with its own name server
-  // (the proxy) needs its own instance, or the consumer would use the proxy's routes too.
   const producer = new Producer({
     ...common,
-    nameSrv: producerNameSrv,
-    instanceName: process.env.PRODUCER_NAMESRV_ADDR ? 'PROXIED' : 'DEFAULT',
     producerGroup: 'rmqsim_interop_pg',
   });
   producer.on('error', e => console.error('producer error:', e.message));

@@ -30,13 +30,16 @@ using testing::StreamLog;
 struct Reply {
   enum class Kind { kRespond, kGarbage, kClose, kSilence } kind = Kind::kRespond;
   RemotingCommand response;  // kRespond: opaque is filled in
+  std::vector<RemotingCommand> then;  // kRespond: frames sent after the response, as they are
 };
 using UpstreamHandler = std::function<Reply(const RemotingCommand&)>;
 
 // Everything the scripted brokers saw, kept outside their processes.
 struct UpstreamLog {
   std::vector<RemotingCommand> requests;
+  std::vector<uint16_t> ports;  // the port each request arrived on
   int accepted = 0;
+  int closed = 0;
 };
 
 std::string Frame(const RemotingCommand& c) { return *c.Encode(); }
@@ -78,6 +81,13 @@ class ProxyTest : public ::testing::Test {
   }
   // Two brokers (broker-a on 10911, broker-b on 10921) in one cluster; acks routed by their
   // directive's broker; everything else round robin.
+  // rmqsim's broker ports: DefaultConfig plus broker-a on 10001 and broker-b on 10002.
+  static ProxyConfig WithBrokerPorts() {
+    ProxyConfig c = DefaultConfig();
+    c.broker_listen["broker-a"] = {"10.0.0.1", 10001};
+    c.broker_listen["broker-b"] = {"10.0.0.1", 10002};
+    return c;
+  }
   static ProxyConfig DefaultConfig() {
     ProxyConfig c;
     c.listen = {"10.0.0.1", 10000};
@@ -117,6 +127,7 @@ class ProxyTest : public ::testing::Test {
               [=](std::span<const std::byte> b) {
                 (void)decoder->Feed(b, [&](RemotingCommand req) {
                   log->requests.push_back(req);
+                  log->ports.push_back(port);
                   auto conn = weak.lock();
                   if (!conn) return false;
                   Reply r = (*handler)(req);
@@ -124,6 +135,9 @@ class ProxyTest : public ::testing::Test {
                     case Reply::Kind::kRespond:
                       r.response.opaque = req.opaque;
                       (void)conn->Send(remoting::AsBytes(Frame(r.response)));
+                      for (const RemotingCommand& t : r.then) {
+                        (void)conn->Send(remoting::AsBytes(Frame(t)));
+                      }
                       break;
                     case Reply::Kind::kGarbage:
                       (void)conn->Send(remoting::AsBytes(RawFrame("not json")));
@@ -137,7 +151,7 @@ class ProxyTest : public ::testing::Test {
                   return true;
                 });
               },
-              [](const Status&) {});
+              [log](const Status&) { ++log->closed; });
         });
         if (!l.ok()) return l.status();
         s.listener = std::move(*l);
@@ -159,10 +173,10 @@ class ProxyTest : public ::testing::Test {
   }
 
   // A client connection to the proxy; its received bytes go to the returned log.
-  std::shared_ptr<StreamLog> Connect() {
+  std::shared_ptr<StreamLog> Connect(uint16_t port = 10000) {
     auto log = std::make_shared<StreamLog>();
     auto* svc = world_.service_as<ScriptedService>(client_);
-    svc->rt.network().Connect(Address{"10.0.0.1", 10000}, seconds(1),
+    svc->rt.network().Connect(Address{"10.0.0.1", port}, seconds(1),
                               [this, log, svc](StatusOr<std::shared_ptr<Connection>> c) {
                                 ASSERT_TRUE(c.ok()) << c.status();
                                 svc->connections.push_back(*c);
@@ -659,6 +673,145 @@ TEST(ProxyCodecTest, HeaderKeyScanAgreesWithAJsonParser) {
   }
 }
 
+RemotingCommand Pull(int32_t opaque, int64_t suspend_ms) {
+  auto req = RemotingCommand::CreateRequest(RequestCode::PULL_MESSAGE);
+  req.opaque = opaque;
+  req.SetExtField("consumerGroup", "cg");
+  req.SetExtField("topic", "TopicA");
+  req.SetExtFieldInt("queueId", 1);
+  req.SetExtFieldInt("queueOffset", 0);
+  req.SetExtFieldInt("maxMsgNums", 32);
+  req.SetExtFieldInt("sysFlag", 6);
+  req.SetExtFieldInt("commitOffset", 0);
+  req.SetExtFieldInt("suspendTimeoutMillis", suspend_ms);
+  req.SetExtField("subscription", "*");
+  req.SetExtFieldInt("subVersion", 0);
+  return req;
+}
+
+TEST_F(ProxyTest, BrokerPortsAreEachBrokersAddressInRoutes) {
+  SetUpAll(WithBrokerPorts());
+  EXPECT_EQ(P().broker_addresses().at("broker-b").port, 10002);
+  auto log = Connect();
+  auto route = RemotingCommand::CreateRequest(RequestCode::GET_ROUTEINFO_BY_TOPIC);
+  route.SetExtField("topic", "TopicA");
+  Send(0, route);
+  world_.RunFor(milliseconds(10));
+  auto rs = Responses(*log);
+  ASSERT_EQ(rs.size(), 1u);
+  auto data = common::DecodeTopicRouteData(rs[0].body);
+  ASSERT_TRUE(data.ok()) << data.status();
+  ASSERT_EQ(data->broker_datas.size(), 2u);
+  for (const auto& bd : data->broker_datas) {
+    EXPECT_EQ(bd.broker_addrs.at(0),
+              bd.broker_name == "broker-a" ? "10.0.0.1:10001" : "10.0.0.1:10002");
+  }
+}
+
+TEST_F(ProxyTest, PullsAndOffsetCodesOnABrokerPortGoToThatBroker) {
+  SetUpAll(WithBrokerPorts());
+  auto main = Connect();
+  auto b = Connect(10002);
+  Send(0, Pull(1, 15000));  // the main port names no broker: Envoy's reply
+  Send(1, Pull(2, 15000));
+  auto offset = RemotingCommand::CreateRequest(RequestCode::QUERY_CONSUMER_OFFSET);
+  offset.opaque = 3;
+  offset.SetExtField("consumerGroup", "cg");
+  offset.SetExtField("topic", "TopicA");
+  offset.SetExtFieldInt("queueId", 1);
+  Send(1, offset);
+  world_.RunFor(milliseconds(50));
+  auto rs = Responses(*main);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].remark, kNotSupported);
+  rs = Responses(*b);
+  ASSERT_EQ(rs.size(), 2u);
+  for (const auto& r : rs) EXPECT_EQ(r.code, ResponseCode::SUCCESS);
+  ASSERT_EQ(upstream_log_->requests.size(), 2u);
+  EXPECT_EQ(upstream_log_->ports, (std::vector<uint16_t>{10921, 10921}));
+  EXPECT_EQ(upstream_log_->requests[0].code, RequestCode::PULL_MESSAGE);
+  EXPECT_EQ(S().response_success, 2u);
+  EXPECT_EQ(S().request_decoding_success, 3u);
+  EXPECT_EQ(S().request_active, 0);
+}
+
+TEST_F(ProxyTest, AHeldPullTimesOutOnlyAfterItsSuspendTime) {
+  handler_ = [](const RemotingCommand& req) {
+    if (req.code == RequestCode::PULL_MESSAGE) return Reply{Reply::Kind::kSilence, {}, {}};
+    return Reply{Reply::Kind::kRespond, req.CreateResponse(ResponseCode::SUCCESS), {}};
+  };
+  ProxyConfig config = WithBrokerPorts();
+  config.request_timeout = seconds(3);
+  SetUpAll(config);
+  auto log = Connect(10001);
+  Send(0, Pull(1, 15000));
+  world_.RunFor(seconds(17));
+  EXPECT_TRUE(Responses(*log).empty());
+  EXPECT_EQ(S().request_active, 1);
+  world_.RunFor(seconds(2));
+  auto rs = Responses(*log);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].remark, kUpstreamTimeout);
+  EXPECT_EQ(S().request_active, 0);
+}
+
+TEST_F(ProxyTest, MaintenanceRefusesPullsOnABrokerPort) {
+  SetUpAll(WithBrokerPorts());
+  auto log = Connect(10001);
+  ASSERT_TRUE(P().SetMaintenance("brokers", true).ok());
+  Send(0, Pull(1, 0));
+  world_.RunFor(milliseconds(50));
+  auto rs = Responses(*log);
+  ASSERT_EQ(rs.size(), 1u);
+  EXPECT_EQ(rs[0].remark, kMaintenance);
+  EXPECT_EQ(S().maintenance_failure, 1u);
+  EXPECT_TRUE(upstream_log_->requests.empty());
+}
+
+TEST_F(ProxyTest, HeartbeatsOnABrokerPortAreRelayedOverASessionThatEndsWithTheClient) {
+  handler_ = [](const RemotingCommand& req) {
+    Reply r;
+    r.response = req.CreateResponse(ResponseCode::SUCCESS);
+    if (req.code == RequestCode::HEART_BEAT) {
+      // The broker tells the group's clients that its membership changed.
+      auto notify = RemotingCommand::CreateRequest(RequestCode::NOTIFY_CONSUMER_IDS_CHANGED);
+      notify.SetExtField("consumerGroup", "cg");
+      r.then.push_back(notify);
+    }
+    return r;
+  };
+  SetUpAll(WithBrokerPorts());
+  auto log = Connect(10001);
+  Send(0, Heartbeat("client-1", "cg"));
+  world_.RunFor(milliseconds(50));
+  Send(0, Heartbeat("client-1", "cg"));
+  world_.RunFor(milliseconds(50));
+  auto rs = Responses(*log);
+  // Two local answers ("Heartbeat OK") and the two notifications from the broker.
+  ASSERT_EQ(rs.size(), 4u);
+  int notifies = 0;
+  for (const auto& r : rs) {
+    if (r.code == RequestCode::NOTIFY_CONSUMER_IDS_CHANGED && !r.is_response()) ++notifies;
+    if (r.is_response()) {
+      EXPECT_EQ(r.remark, "Heartbeat OK");
+    }
+  }
+  EXPECT_EQ(notifies, 2);
+  EXPECT_EQ(S().heartbeat, 2u);
+  // Both relayed to broker-a over one session connection.
+  EXPECT_EQ(upstream_log_->ports, (std::vector<uint16_t>{10911, 10911}));
+  EXPECT_EQ(upstream_log_->accepted, 1);
+  EXPECT_EQ(P().broker_sessions(), 1u);
+  // Every frame decoded from upstream counts: two answers and two notifications.
+  EXPECT_EQ(S().response, 4u);
+  EXPECT_EQ(S().response_success, 2u);
+  EXPECT_EQ(P().ConsumerList("cg"), std::vector<std::string>{"client-1"});
+  conns_[0]->Close();
+  world_.RunFor(milliseconds(50));
+  EXPECT_EQ(P().broker_sessions(), 0u);
+  EXPECT_EQ(upstream_log_->closed, 1);  // the broker sees its client's channel close
+}
+
 TEST_F(ProxyTest, ConfigErrorsNameTheField) {
   ProxyConfig c = DefaultConfig();
   c.stat_prefix = "";
@@ -669,6 +822,13 @@ TEST_F(ProxyTest, ConfigErrorsNameTheField) {
   c = DefaultConfig();
   c.routes[0].metadata_match["color"] = "red";
   EXPECT_NE(c.Validate().message().find("metadata_match"), std::string::npos);
+  c = WithBrokerPorts();
+  c.broker_listen["broker-z"] = {"10.0.0.1", 10003};
+  EXPECT_NE(c.Validate().message().find("broker_listen['broker-z']: no host"), std::string::npos);
+  c = WithBrokerPorts();
+  c.develop_mode = false;
+  EXPECT_NE(c.Validate().message().find("needs develop_mode"), std::string::npos);
+  EXPECT_TRUE(WithBrokerPorts().Validate().ok());
   EXPECT_TRUE(DefaultConfig().Validate().ok());
 }
 

@@ -6,6 +6,7 @@
 #include "faults/client_hooks.h"
 #include "system/broker/broker.h"
 #include "system/client/mq_client_instance.h"
+#include "system/proxy/rocketmq_proxy.h"
 
 namespace rmqsim::faults {
 
@@ -103,6 +104,9 @@ bool KindAcceptsRole(FaultKind kind, Role role) {
       return IsClient(role);
     case scenario::CUT_NAME_SERVER:
       return role == Role::kNameServer;
+    case scenario::PROXY_MAINTENANCE:
+    case scenario::MALFORMED_FRAME:
+      return role == Role::kProxy;
     default:
       return true;
   }
@@ -144,7 +148,8 @@ std::vector<const ProcessInfo*> ResolveTargetFor(const ClusterMap& map, FaultKin
 }
 
 bool IsInstantKind(FaultKind kind) {
-  return kind == scenario::CLOCK_JUMP || kind == scenario::RESET_CONNECTIONS;
+  return kind == scenario::CLOCK_JUMP || kind == scenario::RESET_CONNECTIONS ||
+         kind == scenario::MALFORMED_FRAME;
 }
 
 bool KindTakesPeer(FaultKind kind) {
@@ -431,12 +436,30 @@ bool FaultInjector::ApplyHeartbeatSuppression(sim::ProcessId pid) {
   return true;
 }
 
+bool FaultInjector::ApplyMaintenance(sim::ProcessId pid) {
+  auto* px = world_.service_as<proxy::RocketMQProxy>(pid);
+  if (px == nullptr) return false;
+  const bool on = maintenance_holds_.count(pid) > 0;
+  std::vector<std::string> clusters;
+  for (const auto& [name, c] : px->config().clusters) clusters.push_back(name);
+  for (const std::string& name : clusters) (void)px->SetMaintenance(name, on);
+  hooked_incarnation_[pid] = world_.incarnation(pid);
+  return true;
+}
+
 void FaultInjector::ReapplyHooks(sim::ProcessId pid) {
   if (!world_.IsRunning(pid)) return;
   const uint64_t incarnation = world_.incarnation(pid);
   auto hooked = hooked_incarnation_.find(pid);
   if (hooked != hooked_incarnation_.end() && hooked->second == incarnation) return;
   const std::string when = FormatMonoTime(world_.now());
+  auto mt = maintenance_holds_.find(pid);
+  if (mt != maintenance_holds_.end() && ApplyMaintenance(pid)) {
+    for (uint64_t id : mt->second) {
+      AppendDetail(id, "proxy restarted: maintenance re-applied to incarnation " +
+                           std::to_string(incarnation) + " at " + when);
+    }
+  }
   auto reg = registration_holds_.find(pid);
   if (reg != registration_holds_.end() && ApplyRegistrationSuppression(pid)) {
     for (const auto& [id, namesrvs] : reg->second) {
@@ -496,6 +519,10 @@ std::optional<uint64_t> FaultInjector::Inject(const FaultRequest& r) {
       return InjectSlowDiskThenPowerLoss(r);
     case scenario::DESTROY_GROUP:
       return InjectDestroyGroup(r);
+    case scenario::PROXY_MAINTENANCE:
+      return InjectProxyMaintenance(r);
+    case scenario::MALFORMED_FRAME:
+      return InjectMalformedFrame(r);
     default:
       return std::nullopt;
   }
@@ -737,6 +764,61 @@ std::optional<uint64_t> FaultInjector::InjectDropRegistrations(const FaultReques
     }
     ApplyRegistrationSuppression(pid);  // the remaining windows' suppressions, or none
   };
+  return id;
+}
+
+std::optional<uint64_t> FaultInjector::InjectProxyMaintenance(const FaultRequest& r) {
+  const ProcessInfo* p = r.targets[0];
+  if (world_.service_as<proxy::RocketMQProxy>(p->pid) == nullptr) return std::nullopt;
+  const Duration d = std::max(r.duration, Duration::zero());
+  const uint64_t id = OpenWindow(r.kind, p->name, {p}, {}, r.scripted,
+                                 "every upstream cluster in maintenance mode", d, false);
+  const sim::ProcessId pid = p->pid;
+  maintenance_holds_[pid].insert(id);
+  ApplyMaintenance(pid);
+  open_[id].undo = [this, pid, id] {
+    auto it = maintenance_holds_.find(pid);
+    if (it != maintenance_holds_.end()) {
+      it->second.erase(id);
+      if (it->second.empty()) maintenance_holds_.erase(it);
+    }
+    ApplyMaintenance(pid);
+  };
+  return id;
+}
+
+// The frame comes from the admin process (no workload's client): a header that is not JSON, which
+// the proxy counts in request_decoding_error before it closes the connection.
+std::optional<uint64_t> FaultInjector::InjectMalformedFrame(const FaultRequest& r) {
+  const ProcessInfo* p = r.targets[0];
+  if (world_.service_as<proxy::RocketMQProxy>(p->pid) == nullptr) return std::nullopt;
+  const ProcessInfo* from = nullptr;
+  for (const ProcessInfo* a : map_.WithRole(Role::kAdmin)) {
+    if (from == nullptr && world_.IsRunning(a->pid)) from = a;
+  }
+  Runtime* rt = from == nullptr ? nullptr : world_.runtime(from->pid);
+  if (rt == nullptr) return std::nullopt;
+  std::erase_if(*probes_, [](const std::shared_ptr<Connection>& c) { return !c->is_open(); });
+  const std::string header = "not a JSON header";
+  std::string frame;
+  const auto put32 = [&frame](uint32_t v) {
+    for (int s : {24, 16, 8, 0}) frame += static_cast<char>((v >> s) & 0xFF);
+  };
+  put32(static_cast<uint32_t>(4 + header.size()));
+  put32(static_cast<uint32_t>(header.size()));  // serialization type 0 (JSON)
+  frame += header;
+  const uint64_t id = OpenWindow(r.kind, p->name, {p}, {from}, r.scripted,
+                                 "a frame with a header that is not JSON, from " + from->name +
+                                     " to " + p->address.ToString(),
+                                 Duration::zero(), true);
+  rt->network().Connect(p->address, seconds(1),
+                        [probes = probes_, frame](StatusOr<std::shared_ptr<Connection>> c) {
+                          if (!c.ok()) return;
+                          probes->push_back(*std::move(c));
+                          Connection& conn = *probes->back();
+                          conn.Start([](std::span<const std::byte>) {}, [](const Status&) {});
+                          (void)conn.Send(std::as_bytes(std::span(frame.data(), frame.size())));
+                        });
   return id;
 }
 

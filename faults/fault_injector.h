@@ -38,7 +38,8 @@ std::vector<const ProcessInfo*> ResolveTarget(const ClusterMap& map, const scena
 
 // Whether a kind can hit a process of this role at all: DROP_REGISTRATIONS, POWER_CYCLE_AFTER_SEND
 // and DESTROY_GROUP need a broker, DROP_CLIENT_HEARTBEATS a producer or consumer, CUT_NAME_SERVER
-// a name server; every other kind takes any process (its machine, for machine kinds).
+// a name server, PROXY_MAINTENANCE and MALFORMED_FRAME a proxy; every other kind takes any process
+// (its machine, for machine kinds).
 bool KindAcceptsRole(FaultKind kind, Role role);
 // The kind's natural targets in map order (what a selector left at ROLE_ANY with no group or
 // name means): every process but the admin that KindAcceptsRole, except DESTROY (slaves on
@@ -50,7 +51,7 @@ std::vector<const ProcessInfo*> NaturalTargets(const ClusterMap& map, FaultKind 
 std::vector<const ProcessInfo*> ResolveTargetFor(const ClusterMap& map, FaultKind kind,
                                                  const scenario::Target& t);
 bool IsEmptySelector(const scenario::Target& t);
-// CLOCK_JUMP and RESET_CONNECTIONS: their window has end == start.
+// CLOCK_JUMP, RESET_CONNECTIONS and MALFORMED_FRAME: their window has end == start.
 bool IsInstantKind(FaultKind kind);
 // Kinds that use a peer: PARTITION, PARTITION_ONE_WAY, CLOG, RESET_CONNECTIONS,
 // DROP_REGISTRATIONS.
@@ -138,6 +139,8 @@ class FaultInjector {
   std::optional<uint64_t> ArmAfterSend(const FaultRequest& r);
   std::optional<uint64_t> InjectSlowDiskThenPowerLoss(const FaultRequest& r);
   std::optional<uint64_t> InjectDestroyGroup(const FaultRequest& r);
+  std::optional<uint64_t> InjectProxyMaintenance(const FaultRequest& r);
+  std::optional<uint64_t> InjectMalformedFrame(const FaultRequest& r);
   void FireAfterSend(uint64_t id, Duration delay);
 
   // Records a window that starts now and, unless `instant`, schedules its heal after `duration`.
@@ -166,6 +169,8 @@ class FaultInjector {
   // to the running incarnation. Returns whether there was a service to apply it to.
   bool ApplyRegistrationSuppression(sim::ProcessId pid);
   bool ApplyHeartbeatSuppression(sim::ProcessId pid);
+  // Sets the proxy's clusters' maintenance mode to whether a PROXY_MAINTENANCE window holds it.
+  bool ApplyMaintenance(sim::ProcessId pid);
   // After a restart: re-applies the suppressions of still-open windows to the new incarnation.
   void ReapplyHooks(sim::ProcessId pid);
   std::vector<const ProcessInfo*> ProcessesOn(sim::MachineId m) const;
@@ -203,6 +208,10 @@ class FaultInjector {
   // Broker-side DROP_REGISTRATIONS: per broker, per window, the name servers suppressed.
   std::map<sim::ProcessId, std::map<uint64_t, std::vector<Address>>> registration_holds_;
   std::map<sim::ProcessId, std::set<uint64_t>> heartbeat_holds_;
+  std::map<sim::ProcessId, std::set<uint64_t>> maintenance_holds_;
+  // MALFORMED_FRAME's connections, kept until the proxy closes them.
+  std::shared_ptr<std::vector<std::shared_ptr<Connection>>> probes_ =
+      std::make_shared<std::vector<std::shared_ptr<Connection>>>();
   std::map<sim::ProcessId, uint64_t> hooked_incarnation_;
 };
 

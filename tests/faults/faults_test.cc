@@ -21,6 +21,7 @@
 #include "system/client/default_mq_producer.h"
 #include "system/client/mq_client_instance.h"
 #include "system/namesrv/name_server.h"
+#include "system/proxy/rocketmq_proxy.h"
 #include "system/store/message_store_config.h"
 #include "tests/testing/sim_testing.h"
 
@@ -662,7 +663,16 @@ class HookedClient final : public Service, public ClientHooks {
   std::unique_ptr<client::DefaultMQProducer> producer_;
 };
 
-// Real name server and brokers: namesrv-1 shares a machine with broker-a.
+// A process with a runtime and nothing else (the admin, whose runtime MALFORMED_FRAME borrows).
+class IdleService final : public Service {
+ public:
+  explicit IdleService(Runtime&) {}
+  Status Start() override { return Status::Ok(); }
+  void Stop(std::function<void()> done) override { done(); }
+};
+
+// Real name server and brokers: namesrv-1 shares a machine with broker-a; a proxy in front of
+// both brokers.
 class SystemHooksTest : public ::testing::Test, public ClusterWorld {
  protected:
   void SetUp() override {
@@ -670,6 +680,8 @@ class SystemHooksTest : public ::testing::Test, public ClusterWorld {
     AddReal("broker-a", Role::kMaster, "shared");
     AddReal("broker-b", Role::kMaster, "broker-b");
     AddReal("producer-1", Role::kProducer, "producer-1");
+    AddReal("proxy-1", Role::kProxy, "proxy-1");
+    AddReal("admin", Role::kAdmin, "admin");
     Finish();
     world_.RunFor(seconds(1));
   }
@@ -692,6 +704,22 @@ class SystemHooksTest : public ::testing::Test, public ClusterWorld {
         return std::make_unique<broker::Broker>(rt, bc,
                                                 store::MessageStoreConfig::ForSimulation());
       };
+    } else if (role == Role::kProxy) {
+      const std::string a_ip = world_.machine_ip(Machine("shared"));
+      const std::string b_ip = world_.machine_ip(Machine("broker-b"));
+      factory = [ip, a_ip, b_ip](Runtime& rt) {
+        proxy::ProxyConfig pc;
+        pc.listen = Address{ip, 10000};
+        pc.develop_mode = true;
+        pc.clusters["brokers"] = proxy::Cluster{
+            .name = "brokers",
+            .hosts = {proxy::Host{.address = {a_ip, 10911}, .broker_name = "broker-a"},
+                      proxy::Host{.address = {b_ip, 10911}, .broker_name = "broker-b"}}};
+        pc.routes.push_back(proxy::Route{.cluster = "brokers"});
+        return std::make_unique<proxy::RocketMQProxy>(rt, pc);
+      };
+    } else if (role == Role::kAdmin) {
+      factory = [](Runtime& rt) { return std::make_unique<IdleService>(rt); };
     } else {
       factory = [ip, ns_ip, name](Runtime& rt) {
         client::ClientConfig c;
@@ -713,6 +741,8 @@ class SystemHooksTest : public ::testing::Test, public ClusterWorld {
                                          .address = Address{ip, static_cast<uint16_t>(
                                                                     role == Role::kNameServer
                                                                         ? 9876
+                                                                    : role == Role::kProxy
+                                                                        ? 10000
                                                                         : 10911)}});
   }
   broker::Broker* B(const std::string& name) {
@@ -777,6 +807,41 @@ TEST_F(SystemHooksTest, DropClientHeartbeatsSuppressesTheClientInstance) {
   EXPECT_EQ(hooks->client_instance()->heartbeats_suppressed(), suppressed);
   // Not a client service: nothing to hit.
   EXPECT_FALSE(injector_->Inject(Req(scenario::DROP_CLIENT_HEARTBEATS, "broker-a")));
+}
+
+TEST_F(SystemHooksTest, ProxyMaintenanceHoldsEveryClusterForTheWindowAcrossARestart) {
+  auto px = [&] { return world_.service_as<proxy::RocketMQProxy>(P("proxy-1")->pid); };
+  ASSERT_NE(px(), nullptr);
+  auto id = injector_->Inject(Req(scenario::PROXY_MAINTENANCE, "proxy-1", seconds(20)));
+  ASSERT_TRUE(id);
+  EXPECT_TRUE(px()->config().clusters.at("brokers").maintenance);
+  // Killed and back inside the window: the new incarnation is put in maintenance again.
+  ASSERT_TRUE(injector_->Inject(Req(scenario::KILL, "proxy-1", seconds(1))));
+  world_.RunFor(seconds(1) + milliseconds(10));
+  ASSERT_NE(px(), nullptr);
+  EXPECT_TRUE(px()->config().clusters.at("brokers").maintenance);
+  EXPECT_NE(W(*id).detail().find("re-applied to incarnation 2"), std::string::npos)
+      << W(*id).detail();
+  world_.RunFor(seconds(20));
+  EXPECT_FALSE(px()->config().clusters.at("brokers").maintenance);
+  // Not a proxy: nothing to hit.
+  EXPECT_FALSE(injector_->Inject(Req(scenario::PROXY_MAINTENANCE, "broker-a")));
+}
+
+TEST_F(SystemHooksTest, MalformedFrameIsADecodingErrorOnTheProxy) {
+  auto* px = world_.service_as<proxy::RocketMQProxy>(P("proxy-1")->pid);
+  ASSERT_NE(px, nullptr);
+  auto id = injector_->Inject(Req(scenario::MALFORMED_FRAME, "proxy-1"));
+  ASSERT_TRUE(id);
+  EXPECT_EQ(W(*id).start_ns(), W(*id).end_ns());  // instant
+  EXPECT_NE(W(*id).detail().find("from admin"), std::string::npos) << W(*id).detail();
+  world_.RunFor(milliseconds(100));
+  EXPECT_EQ(px->stats().request_decoding_error, 1u);
+  EXPECT_EQ(px->downstream_connections(), 0u);  // the proxy closed that connection
+  EXPECT_FALSE(injector_->Inject(Req(scenario::MALFORMED_FRAME, "broker-a")));
+  // A proxy that is not running: nothing to hit.
+  world_.KillProcess(P("proxy-1")->pid);
+  EXPECT_FALSE(injector_->Inject(Req(scenario::MALFORMED_FRAME, "proxy-1")));
 }
 
 // ------------------------------------------------------------------ the random nemesis

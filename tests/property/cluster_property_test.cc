@@ -86,12 +86,16 @@ void ExpectReplays(const Counterexample& c, const ClusterProperty& property,
   EXPECT_EQ(violations, c.violations) << "the replay differs from the run that failed";
 }
 
-// Every producer sends through one proxy; the proxy, like the brokers, is killed, stopped and
-// partitioned from the brokers.
+// Every producer and every clustering consumer group goes through one proxy; the proxy, like the
+// brokers, is killed, stopped and partitioned from the brokers, put in maintenance mode and sent
+// malformed frames; its clients are killed (the default menu).
 void ThroughAProxy(GenParams& gen) {
   gen.finish = [](scenario::Scenario& s) {
     s.mutable_topology()->add_proxies()->set_name("proxy-1");
     for (auto& p : *s.mutable_workload()->mutable_producers()) p.set_via_proxy("proxy-1");
+    for (auto& g : *s.mutable_workload()->mutable_consumer_groups()) {
+      if (g.model() != scenario::BROADCASTING) g.set_via_proxy("proxy-1");
+    }
   };
   gen.menu = DefaultFaultMenu();
   gen.menu.push_back({.kind = scenario::KILL, .role = scenario::PROXY, .min_s = 1, .max_s = 40,
@@ -99,6 +103,9 @@ void ThroughAProxy(GenParams& gen) {
   gen.menu.push_back({.kind = scenario::STOP, .role = scenario::PROXY, .min_s = 1, .max_s = 40});
   gen.menu.push_back({.kind = scenario::PARTITION, .role = scenario::PROXY, .min_s = 5,
                       .max_s = 60});
+  gen.menu.push_back({.kind = scenario::PROXY_MAINTENANCE, .role = scenario::PROXY, .min_s = 1,
+                      .max_s = 20});
+  gen.menu.push_back({.kind = scenario::MALFORMED_FRAME, .role = scenario::PROXY});
   gen.checks = "delivery {} proxy {}";
 }
 

@@ -23,7 +23,7 @@ namespace sc = rmqsim::scenarios;
 
 // One row of the table: a library file, its seeds (each a process) and overrides.
 struct Row {
-  std::string group;  // reference, idle, chaos, rate, groups
+  std::string group;  // reference, idle, chaos, rate, groups, proxy
   std::string label;
   std::string file;
   std::vector<uint64_t> seeds;
@@ -94,6 +94,20 @@ std::vector<Row> Rows(const BenchFlags& f) {
   for (int groups : {1, 2, 4, 8}) {
     Row r{"groups", std::to_string(groups) + (groups == 1 ? " group" : " groups"),
           lib + "scale.textproto", {1}, AddGroups(1, groups), static_cast<double>(groups)};
+    for (auto& set : quick("30s")) r.sets.push_back(set);
+    rows.push_back(r);
+  }
+  // The proxy's cost: 2 groups at 500 msg/s in all, the producers and the push group straight to
+  // the brokers, then both through one proxy (sends, pulls, offsets and heartbeats).
+  for (bool proxied : {false, true}) {
+    Row r{"proxy", proxied ? "through proxy" : "proxy: direct", lib + "scale.textproto", {1},
+          AddGroups(1, 2), 500};
+    r.sets.insert(r.sets.begin(), "workload.producers[0].rate=250");
+    if (proxied) {
+      r.sets.push_back("topology.proxies[0].name=proxy-1");
+      r.sets.push_back("workload.producers[0].via_proxy=proxy-1");
+      r.sets.push_back("workload.consumer_groups[0].via_proxy=proxy-1");
+    }
     for (auto& set : quick("30s")) r.sets.push_back(set);
     rows.push_back(r);
   }
@@ -193,7 +207,8 @@ void WriteAll(int fd, const std::string& s) {
 }
 
 const std::vector<std::string>& BenchGroups() {
-  static const std::vector<std::string> groups = {"reference", "idle", "chaos", "rate", "groups"};
+  static const std::vector<std::string> groups = {"reference", "idle",   "chaos",
+                                                  "rate",      "groups", "proxy"};
   return groups;
 }
 
@@ -201,7 +216,7 @@ int BenchCommand(const BenchFlags& f) {
   for (const auto& g : f.only) {
     if (std::find(BenchGroups().begin(), BenchGroups().end(), g) == BenchGroups().end()) {
       std::fprintf(stderr, "rmqsim bench: --only: unknown row group \"%s\" (known: reference, "
-                           "idle, chaos, rate, groups)\n", g.c_str());
+                           "idle, chaos, rate, groups, proxy)\n", g.c_str());
       return 2;
     }
   }
@@ -277,6 +292,14 @@ int BenchCommand(const BenchFlags& f) {
     } else if ((row.group == "rate" || row.group == "groups") && res.simulated > 0) {
       // Wall seconds per simulated minute: linear in the rate when every message costs the same.
       std::snprintf(note, sizeof note, "%.2f s wall per sim minute", res.wall / res.simulated * 60);
+    } else if (row.group == "proxy" && row.label == "through proxy" && !results.empty() &&
+               results.back().row.group == "proxy" && results.back().events > 0 &&
+               results.back().wall > 0) {
+      // Against the direct row just before: what the proxy in the path costs.
+      const Result& direct = results.back();
+      std::snprintf(note, sizeof note, "events x%.2f, wall x%.2f of direct",
+                    static_cast<double>(res.events) / static_cast<double>(direct.events),
+                    res.wall / direct.wall);
     }
     res.note = note;
     results.push_back(res);

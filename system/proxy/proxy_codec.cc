@@ -1,6 +1,8 @@
 #include "system/proxy/proxy_codec.h"
 
 #include <algorithm>
+#include <optional>
+#include <span>
 
 #include <nlohmann/json.hpp>
 
@@ -24,12 +26,22 @@ Decoded Error(std::string why) {
 
 }  // namespace
 
-bool HeaderHasKey(std::string_view json, std::string_view key) {
+std::optional<size_t> HeaderMissingKey(std::string_view json,
+                                       std::span<const std::string_view> keys) {
   // One pass over the text, which the remoting decoder has already accepted as a JSON object:
-  // only strings (with their escapes) and nesting need care.
+  // only strings (with their escapes) and nesting need care. Stops once every key is seen.
+  uint64_t seen = 0;
+  const uint64_t all = keys.size() >= 64 ? ~uint64_t{0} : (uint64_t{1} << keys.size()) - 1;
+  auto by_parser = [&]() -> std::optional<size_t> {
+    auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+    for (size_t k = 0; k < keys.size(); ++k) {
+      if (!parsed.is_object() || !parsed.contains(keys[k])) return k;
+    }
+    return std::nullopt;
+  };
   int depth = 0;
   bool expect_key = false;
-  for (size_t i = 0; i < json.size(); ++i) {
+  for (size_t i = 0; i < json.size() && seen != all; ++i) {
     const char c = json[i];
     if (c == '"') {
       size_t j = i + 1;
@@ -39,12 +51,11 @@ bool HeaderHasKey(std::string_view json, std::string_view key) {
         j += json[j] == '\\' ? 2 : 1;
       }
       if (depth == 1 && expect_key) {
+        // A key written with escapes: let a JSON parser read them all.
+        if (escaped) return by_parser();
         const std::string_view raw = json.substr(i + 1, std::min(j, json.size()) - i - 1);
-        if (raw == key) return true;
-        if (escaped) {
-          // A key written with escapes: let a JSON parser read it.
-          auto parsed = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-          return parsed.is_object() && parsed.contains(key);
+        for (size_t k = 0; k < keys.size(); ++k) {
+          if (raw.size() == keys[k].size() && raw == keys[k]) seen |= uint64_t{1} << k;
         }
       }
       expect_key = false;
@@ -60,7 +71,14 @@ bool HeaderHasKey(std::string_view json, std::string_view key) {
       expect_key = true;
     }
   }
-  return false;
+  for (size_t k = 0; k < keys.size(); ++k) {
+    if ((seen & (uint64_t{1} << k)) == 0) return k;
+  }
+  return std::nullopt;
+}
+
+bool HeaderHasKey(std::string_view json, std::string_view key) {
+  return !HeaderMissingKey(json, std::span<const std::string_view>(&key, 1)).has_value();
 }
 
 Decoded DecodeFrame(std::string_view buffer) {
@@ -85,8 +103,9 @@ Decoded DecodeFrame(std::string_view buffer) {
   if (!cmd.ok()) return Error(cmd.status().message());
   // The remoting decoder fills absent fields with defaults; Envoy requires these four.
   const std::string_view header = buffer.substr(8, header_length);
-  for (const char* key : {"code", "version", "opaque", "flag"}) {
-    if (!HeaderHasKey(header, key)) return Error(std::string("header lacks ") + key);
+  static constexpr std::string_view kRequired[] = {"code", "version", "opaque", "flag"};
+  if (auto missing = HeaderMissingKey(header, kRequired)) {
+    return Error("header lacks " + std::string(kRequired[*missing]));
   }
   Decoded d;
   d.kind = Decoded::Kind::kFrame;

@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -34,8 +36,12 @@ struct Decoded {
 // Decodes the first frame of `buffer`.
 Decoded DecodeFrame(std::string_view buffer);
 
-// Whether the top level of `json` (a text already accepted as a JSON object) has `key`: a single
-// scan that skips strings and nested values (a key written with escapes goes to a JSON parser).
+// The index of the first of `keys` the top level of `json` (a text already accepted as a JSON
+// object) lacks, or nullopt: a single scan that skips strings and nested values and stops once
+// every key is seen (a key written with escapes sends the text to a JSON parser).
+std::optional<size_t> HeaderMissingKey(std::string_view json,
+                                       std::span<const std::string_view> keys);
+// Whether the top level of `json` has `key` (HeaderMissingKey for one key).
 bool HeaderHasKey(std::string_view json, std::string_view key);
 
 }  // namespace rmqsim::proxy

@@ -181,6 +181,9 @@ fi
 mkdir -p "$work/benchlib"
 grep -v '^checks' "$lib/idle.textproto" >"$work/benchlib/idle.textproto"  # liveness fails
 expect "bench: a run that fails its checks is a VIOLATION row and exit 1" 1 "idle 2h .* VIOLATION"   "$rmqsim" bench --quick --runs 1 --only idle --library "$work/benchlib"
+expect "bench: the proxy rows put the proxied run beside the direct one" 0 \
+  "through proxy .* OK +events x[0-9.]+, wall x[0-9.]+ of direct" \
+  "$rmqsim" bench --quick --runs 1 --only proxy --library "$lib"
 expect "bench: an unknown row group exits 2" 2 "" "$rmqsim" bench --only nope
 expect "bench: --runs 0 exits 2" 2 "" "$rmqsim" bench --runs 0
 

@@ -667,9 +667,13 @@ TEST(ProxyCodecTest, HeaderKeyScanAgreesWithAJsonParser) {
   };
   for (const std::string& h : headers) {
     const auto parsed = nlohmann::json::parse(h);
-    for (const char* key : {"code", "version", "opaque", "flag"}) {
-      EXPECT_EQ(HeaderHasKey(h, key), parsed.contains(key)) << h << " key " << key;
+    static constexpr std::string_view kKeys[] = {"code", "version", "opaque", "flag"};
+    std::optional<size_t> first_missing;
+    for (size_t k = 0; k < 4; ++k) {
+      EXPECT_EQ(HeaderHasKey(h, kKeys[k]), parsed.contains(kKeys[k])) << h << " key " << kKeys[k];
+      if (!first_missing && !parsed.contains(kKeys[k])) first_missing = k;
     }
+    EXPECT_EQ(HeaderMissingKey(h, kKeys), first_missing) << h;
   }
 }
 

@@ -87,8 +87,9 @@ void ExpectReplays(const Counterexample& c, const ClusterProperty& property,
 }
 
 // Every producer and every clustering consumer group goes through one proxy; the proxy, like the
-// brokers, is killed, stopped and partitioned from the brokers, put in maintenance mode and sent
-// malformed frames; its clients are killed (the default menu).
+// brokers, is killed, stopped and partitioned from the brokers, has its connections to another
+// machine reset, is put in maintenance mode and sent malformed frames; its clients are killed
+// (the default menu).
 void ThroughAProxy(GenParams& gen) {
   gen.finish = [](scenario::Scenario& s) {
     s.mutable_topology()->add_proxies()->set_name("proxy-1");
@@ -106,6 +107,7 @@ void ThroughAProxy(GenParams& gen) {
   gen.menu.push_back({.kind = scenario::PROXY_MAINTENANCE, .role = scenario::PROXY, .min_s = 1,
                       .max_s = 20});
   gen.menu.push_back({.kind = scenario::MALFORMED_FRAME, .role = scenario::PROXY});
+  gen.menu.push_back({.kind = scenario::RESET_CONNECTIONS, .role = scenario::PROXY});
   gen.checks = "delivery {} proxy {}";
 }
 

@@ -206,6 +206,25 @@ bool FaultInjector::is_open(uint64_t id) const {
   return open_.count(id) > 0 || armed_.count(id) > 0;
 }
 
+std::vector<uint64_t> FaultInjector::open_ids() const {
+  std::vector<uint64_t> out;
+  for (const auto& [id, o] : open_) out.push_back(id);
+  return out;
+}
+
+bool FaultInjector::Heal(uint64_t id) {
+  auto armed = armed_.find(id);
+  if (armed != armed_.end()) {
+    CancelTimer(armed->second.expiry_timer);
+    if (armed->second.firing) CancelTimer(armed->second.fire_timer);
+    armed_.erase(armed);
+    return false;
+  }
+  if (open_.count(id) == 0) return false;
+  CloseWindow(id);
+  return true;
+}
+
 const history::FaultWindow* FaultInjector::window(uint64_t id) const {
   auto it = history_index_.find(id);
   if (it == history_index_.end()) return nullptr;

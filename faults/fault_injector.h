@@ -99,6 +99,11 @@ class FaultInjector {
 
   // Whether a window (or an armed fault) is still open.
   bool is_open(uint64_t id) const;
+  // The open windows, by id.
+  std::vector<uint64_t> open_ids() const;
+  // Heals one open window now, as its end would (a process held down restarts once nothing
+  // else holds it). False when it is not open (an armed POWER_CYCLE_AFTER_SEND is disarmed).
+  bool Heal(uint64_t id);
   // The recorded window, or nullptr (unknown id, or armed and not fired).
   const history::FaultWindow* window(uint64_t id) const;
   const history::History& history() const { return *history_; }

@@ -32,6 +32,10 @@ struct CheckResult {
   std::map<std::string, double> metrics;
   // Extra lines for the summary (explained losses, per-fault failover figures, ...).
   std::vector<std::string> notes;
+  // Figures per item as rows of named cells (the metrics checker: one row per fault and broker
+  // group), for tables outside the summary (the Python API). Numbers are written as numbers;
+  // an empty cell is "not applicable".
+  std::vector<std::map<std::string, std::string>> table;
 };
 
 class Checker {

@@ -147,12 +147,23 @@ CheckResult MetricsChecker::Check(const history::History& h, const scenario::Che
     }
 
     std::string line = FormatTime(start) + " " + f.kind() + " " + f.target();
+    const size_t first_row = r.table.size();
+    auto seconds_cell = [](int64_t ns) { return std::to_string(static_cast<double>(ns) / 1e9); };
     for (const std::string& g : groups) {
       line += "; " + g + ": ";
+      std::map<std::string, std::string> row = {{"fault", std::to_string(f.id())},
+                                                {"start_s", seconds_cell(start)},
+                                                {"kind", f.kind()},
+                                                {"target", f.target()},
+                                                {"group", g},
+                                                {"send_unavailable_s", ""},
+                                                {"read_resume_s", ""},
+                                                {"route_purge_s", ""}};
       auto ack = sends.contains(g) ? sends[g].FirstAckAfter(start) : std::nullopt;
       if (ack) {
         unavailable.Add(*ack - start);
         line += "SEND_OK after " + FormatSeconds(*ack - start);
+        row["send_unavailable_s"] = seconds_cell(*ack - start);
       } else {
         ++never_acked;
         line += "no SEND_OK until the end";
@@ -161,10 +172,12 @@ CheckResult MetricsChecker::Check(const history::History& h, const scenario::Che
       if (read) {
         resume.Add(*read - start);
         line += ", read again after " + FormatSeconds(*read - start);
+        row["read_resume_s"] = seconds_cell(*read - start);
       } else {
         ++never_read;
         line += ", not read again";
       }
+      r.table.push_back(std::move(row));
     }
     for (const std::string& p : hit) {
       std::vector<std::string> purges;
@@ -186,6 +199,15 @@ CheckResult MetricsChecker::Check(const history::History& h, const scenario::Che
           if (e == nullptr) {
             purge.Add(rs->time_ns() - start);
             what = " purged it after " + FormatSeconds(rs->time_ns() - start);
+            // The row of the broker's group: the first name server's purge.
+            const BrokerProcess* b = view.ByProcess(p);
+            for (size_t k = first_row; b != nullptr && k < r.table.size(); ++k) {
+              auto& cell = r.table[k]["route_purge_s"];
+              if (r.table[k]["group"] == b->group &&
+                  (cell.empty() || std::stod(cell) > static_cast<double>(rs->time_ns() - start) / 1e9)) {
+                cell = seconds_cell(rs->time_ns() - start);
+              }
+            }
             break;
           }
           if (e->last_update_ns() > start) break;  // registered again: never purged
@@ -202,6 +224,9 @@ CheckResult MetricsChecker::Check(const history::History& h, const scenario::Che
     const int64_t dups = last - first;
     dups_total += dups;
     dups_per_fault.values.push_back(static_cast<double>(dups));
+    for (size_t k = first_row; k < r.table.size(); ++k) {
+      r.table[k]["duplicates_before_next_fault"] = std::to_string(dups);
+    }
     line += "; " + std::to_string(dups) + " duplicates before the next fault";
     AddNote(r, line, 200);
   }

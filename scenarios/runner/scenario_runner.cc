@@ -442,32 +442,78 @@ bool RunResult::ok() const {
   return true;
 }
 
-RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
-  ScopedPlantedBugs planted(o.planted_bugs);
-  HistoryRecorder recorder(nullptr);
-  sim::WorldConfig wc;
-  wc.seed = o.seed;
-  wc.buggify = o.buggify || sc.buggify();
-  wc.trace_to_stderr = o.trace_to_stderr;
-  wc.trace_events_kept = 10'000;
-  wc.count_event_kinds = o.count_event_kinds;
-  wc.replay_command = o.replay_command;
-  if (o.trace_listener) {
-    wc.trace_listener = [listener = o.trace_listener](const StampedTraceEvent& e) {
-      listener(FormatTraceEvent(e));
-    };
+// Everything one run holds: the world, the cluster, the workloads, the fault plan, the samplers
+// and the recorded history. The constructor builds the cluster and runs the bring-up.
+struct ScenarioRun::State {
+  State(const scenario::Scenario& s, const RunOptions& options);
+  ~State() { world.network().set_delivery_tap(nullptr); }
+
+  static sim::WorldConfig MakeWorldConfig(const scenario::Scenario& sc, const RunOptions& o) {
+    sim::WorldConfig wc;
+    wc.seed = o.seed;
+    wc.buggify = o.buggify || sc.buggify();
+    wc.trace_to_stderr = o.trace_to_stderr;
+    wc.trace_events_kept = 10'000;
+    wc.count_event_kinds = o.count_event_kinds;
+    wc.replay_command = o.replay_command;
+    if (o.trace_listener) {
+      wc.trace_listener = [listener = o.trace_listener](const StampedTraceEvent& e) {
+        listener(FormatTraceEvent(e));
+      };
+    }
+    return wc;
   }
-  sim::World world(wc);
-  recorder = HistoryRecorder([&world] { return Ns(world.now()); });
-  history::History& h = recorder.history();
+
+  const scenario::Scenario sc;
+  const RunOptions o;
+  sim::World world;
+  HistoryRecorder recorder;
+  history::History& h;
+  std::shared_ptr<const history::History> released;  // once finished (keeps `h` alive)
 
   faults::ClusterMap map;
   Cluster cluster;
-  // Machines: by placement, else one per process; IPs in creation order.
   std::map<std::string, std::string> placement;
-  for (const auto& p : sc.topology().placement()) placement[p.process()] = p.machine();
   std::map<std::string, sim::MachineId> machines;
-  auto machine_for = [&](const std::string& process) {
+  std::function<sim::MachineId(const std::string&)> machine_for;
+  std::map<uint64_t, uint16_t> next_port;  // per machine: ports already used by brokers
+  std::vector<Address> namesrv_addrs;
+  std::string namesrv_list;
+  std::map<std::string, std::string> proxy_addrs;
+  std::vector<sim::ProcessId> proxy_pids;
+  ProxyTap proxy_tap;
+  std::unique_ptr<RunContext> ctx;
+  std::vector<std::unique_ptr<Workload>> workloads;
+  std::vector<TopicSpec> topics;
+  sim::ProcessId admin;
+  std::unique_ptr<RouteSampler> routes;
+  std::unique_ptr<ProxySampler> proxy_sampler;
+  MonoTime chaos_start{}, chaos_end{}, quiet_end{}, deadline{};
+  std::unique_ptr<faults::FaultInjector> injector;
+  std::unique_ptr<faults::RandomNemesis> nemesis;
+  std::unique_ptr<faults::Timeline> timeline;
+  std::function<void()> sample_brokers;
+
+  // After the bring-up: where the run is, and its next milestone.
+  ScenarioRun::Phase phase = ScenarioRun::Phase::kChaos;
+  MonoTime next_check{};  // kDraining: the next convergence check
+  MonoTime settle_end{};  // kSettling
+  bool converged = false;
+  std::vector<checkers::CheckResult> checks;  // once finished
+};
+
+ScenarioRun::State::State(const scenario::Scenario& s, const RunOptions& options)
+    : sc(s),
+      o(options),
+      world(MakeWorldConfig(s, options)),
+      recorder([this] { return Ns(world.now()); }),
+      h(recorder.history()) {
+  // The run's planted bugs are on while it runs events (here, and in each call that advances
+  // it), so that runs alive side by side in one thread keep their own.
+  ScopedPlantedBugs planted(o.planted_bugs);
+  // Machines: by placement, else one per process; IPs in creation order.
+  for (const auto& p : sc.topology().placement()) placement[p.process()] = p.machine();
+  machine_for = [this](const std::string& process) {
     auto it = placement.find(process);
     const std::string& mname = it == placement.end() ? process : it->second;
     auto m = machines.find(mname);
@@ -482,16 +528,13 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
     machines.emplace(mname, id);
     return id;
   };
-  std::map<uint64_t, uint16_t> next_port;  // per machine: ports already used by brokers
-  auto port_for = [&](sim::MachineId m, uint16_t base, uint16_t step) {
+  auto port_for = [this](sim::MachineId m, uint16_t base, uint16_t step) {
     auto [it, fresh] = next_port.try_emplace(m.value() * 100000 + base, base);
     uint16_t p = it->second;
     it->second = static_cast<uint16_t>(p + step);
     return p;
   };
 
-  std::vector<Address> namesrv_addrs;
-  std::string namesrv_list;
   for (int i = 1; i <= sc.topology().name_servers(); ++i) {
     std::string name = NamesrvName(i);
     sim::MachineId m = machine_for(name);
@@ -561,9 +604,6 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   }
   // Proxies: each fronts every group's master, in develop mode; acks follow their directive's
   // broker (one route per group), everything else goes round robin.
-  std::map<std::string, std::string> proxy_addrs;
-  std::vector<sim::ProcessId> proxy_pids;
-  ProxyTap proxy_tap;
   {
     const int32_t queues = sc.workload().topics_size() > 0 ? sc.workload().topics(0).queues() : 4;
     proxy::Cluster brokers{.name = "brokers"};
@@ -627,11 +667,12 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   }
   for (const auto& t : sc.workload().topics()) h.mutable_config()->add_topics(t.name());
 
-  RunContext ctx{world, map, recorder, sc, namesrv_list, proxy_addrs, machine_for};
+  ctx = std::make_unique<RunContext>(
+      RunContext{world, map, recorder, sc, namesrv_list, proxy_addrs, machine_for});
   // A send through a proxy is stored wherever the proxy routed it: the broker is the one whose
   // address the message id names, not the one the producer picked.
   if (!proxy_addrs.empty()) {
-    recorder.store_broker = [&map](const std::string& offset_msg_id) -> std::string {
+    recorder.store_broker = [this](const std::string& offset_msg_id) -> std::string {
       auto id = common::DecodeOffsetMessageId(offset_msg_id);
       if (!id.ok()) return {};
       for (const faults::ProcessInfo& p : map.processes) {
@@ -643,8 +684,8 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
       return {};
     };
   }
-  auto workloads = MakeWorkloads(sc);
-  for (auto& w : workloads) w->Setup(ctx);
+  workloads = MakeWorkloads(sc);
+  for (auto& w : workloads) w->Setup(*ctx);
   for (const auto* p : map.WithRole(faults::Role::kProducer)) {
     h.mutable_config()->add_producers(p->name);
   }
@@ -660,10 +701,9 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
     cg->set_max_reconsume_times(g.max_reconsume_times());
     cg->set_fails(g.failure_rate() > 0);
   }
-  std::vector<TopicSpec> topics;
   for (const auto& t : sc.workload().topics()) topics.push_back({t.name(), t.queues()});
   sim::MachineId admin_m = machine_for("admin");
-  auto admin = *world.AddProcess(admin_m, "admin", [&](Runtime& rt) {
+  admin = *world.AddProcess(admin_m, "admin", [this](Runtime& rt) {
     return std::make_unique<TopicAdminApp>(rt, cluster.master_addrs, topics);
   });
   map.processes.push_back({"admin", admin, admin_m, faults::Role::kAdmin, "", -1, {}});
@@ -674,104 +714,253 @@ RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
   if (o.on_world) o.on_world(world, map);
 
   // Bring-up.
-  RouteSampler routes(world, map, cluster, &h);
+  routes = std::make_unique<RouteSampler>(world, map, cluster, &h);
   for (auto pid : cluster.namesrvs) RMQ_ASSERT(world.StartProcess(pid).ok());
   for (auto pid : cluster.brokers) RMQ_ASSERT(world.StartProcess(pid).ok());
-  routes.SampleAll();
-  routes.Arm();
-  ProxySampler proxy_sampler(world, map, proxy_tap, &h);
+  routes->SampleAll();
+  routes->Arm();
+  proxy_sampler = std::make_unique<ProxySampler>(world, map, proxy_tap, &h);
   if (!proxy_pids.empty()) {
     world.network().set_delivery_tap(
-        [&proxy_tap](const sim::SimNetwork::Delivered& d) { proxy_tap.OnDelivered(d); });
+        [this](const sim::SimNetwork::Delivered& d) { proxy_tap.OnDelivered(d); });
   }
   for (auto pid : proxy_pids) RMQ_ASSERT(world.StartProcess(pid).ok());
-  if (!proxy_pids.empty()) proxy_sampler.Arm();
+  if (!proxy_pids.empty()) proxy_sampler->Arm();
   world.RunFor(seconds(1));
   RMQ_ASSERT(world.StartProcess(admin).ok());
   world.RunUntil(
-      [&] {
+      [this] {
         auto* a = world.service_as<TopicAdminApp>(admin);
         return a != nullptr && a->done();
       },
       world.now() + kTopicCreationMax);
   world.RunFor(seconds(1));
-  for (auto& w : workloads) w->Start(ctx);
+  for (auto& w : workloads) w->Start(*ctx);
 
-  const MonoTime chaos_start = world.now() + DurationOr(sc.phases().warmup(), seconds(30));
-  const MonoTime chaos_end = chaos_start + DurationOr(sc.phases().chaos(), minutes(5));
-  const MonoTime quiet_end = chaos_end + DurationOr(sc.phases().quiet(), minutes(2));
-  const MonoTime deadline = chaos_end + DurationOr(sc.phases().quiet_max(), minutes(2));
+  chaos_start = world.now() + DurationOr(sc.phases().warmup(), seconds(30));
+  chaos_end = chaos_start + DurationOr(sc.phases().chaos(), minutes(5));
+  quiet_end = chaos_end + DurationOr(sc.phases().quiet(), minutes(2));
+  deadline = chaos_end + DurationOr(sc.phases().quiet_max(), minutes(2));
   h.mutable_config()->set_chaos_start_ns(Ns(chaos_start));
   h.mutable_config()->set_chaos_end_ns(Ns(chaos_end));
 
-  faults::FaultInjector injector(world, map, &h, DeriveSeed(o.seed, "faults"));
-  recorder.on_send_ok = [&injector](const std::string& group) { injector.OnSendOk(group); };
-  std::unique_ptr<faults::RandomNemesis> nemesis;
+  injector =
+      std::make_unique<faults::FaultInjector>(world, map, &h, DeriveSeed(o.seed, "faults"));
+  recorder.on_send_ok = [this](const std::string& group) { injector->OnSendOk(group); };
   if (sc.faults().nemesis().enabled()) {
-    nemesis = std::make_unique<faults::RandomNemesis>(world, map, injector, sc.faults().nemesis(),
+    nemesis = std::make_unique<faults::RandomNemesis>(world, map, *injector, sc.faults().nemesis(),
                                                       DeriveSeed(o.seed, "nemesis"), chaos_start,
                                                       chaos_end);
     nemesis->Arm();
   }
-  faults::Timeline timeline(world, map, injector, sc.faults().timeline(), chaos_start,
-                            DeriveSeed(o.seed, "timeline"));
-  timeline.Arm();
-  std::function<void()> sample_brokers = [&] {
+  timeline = std::make_unique<faults::Timeline>(world, map, *injector, sc.faults().timeline(),
+                                                chaos_start, DeriveSeed(o.seed, "timeline"));
+  timeline->Arm();
+  sample_brokers = [this] {
     SampleBrokers(world, map, cluster, &h);
     world.Schedule(kBrokerSampleInterval, sample_brokers);
   };
   world.Schedule(kBrokerSampleInterval, sample_brokers);
+}
 
-  world.RunUntil(chaos_end);
-  injector.HealAll();
-  world.RunUntil(quiet_end);
-  for (auto& w : workloads) w->Drain(ctx);
-  RunResult r;
-  r.converged = Converged(world, map, sc, recorder);
-  while (!r.converged && world.now() < std::max(deadline, quiet_end + seconds(30))) {
-    world.RunFor(seconds(1));
-    r.converged = Converged(world, map, sc, recorder);
+ScenarioRun::ScenarioRun(const scenario::Scenario& s, const RunOptions& options)
+    : state_(std::make_unique<State>(s, options)) {}
+
+ScenarioRun::~ScenarioRun() = default;
+
+sim::World& ScenarioRun::world() { return state_->world; }
+const sim::World& ScenarioRun::world() const { return state_->world; }
+const faults::ClusterMap& ScenarioRun::map() const { return state_->map; }
+faults::FaultInjector& ScenarioRun::injector() { return *state_->injector; }
+const history::History& ScenarioRun::history() const { return state_->h; }
+const scenario::Scenario& ScenarioRun::scenario() const { return state_->sc; }
+const RunOptions& ScenarioRun::options() const { return state_->o; }
+MonoTime ScenarioRun::chaos_start() const { return state_->chaos_start; }
+MonoTime ScenarioRun::chaos_end() const { return state_->chaos_end; }
+MonoTime ScenarioRun::quiet_end() const { return state_->quiet_end; }
+ScenarioRun::Phase ScenarioRun::phase() const { return state_->phase; }
+bool ScenarioRun::ended() const {
+  return state_->phase == Phase::kEnded || state_->phase == Phase::kFinished;
+}
+
+std::string ScenarioRun::PhaseName() const {
+  switch (state_->phase) {
+    case Phase::kChaos:
+      return state_->world.now() < state_->chaos_start ? "warmup" : "chaos";
+    case Phase::kQuiet:
+      return "quiet";
+    case Phase::kDraining:
+      return "drain";
+    case Phase::kSettling:
+      return "settle";
+    case Phase::kEnded:
+      return "ended";
+    case Phase::kFinished:
+      return "finished";
+  }
+  return "?";
+}
+
+MonoTime ScenarioRun::NextMilestone() const {
+  const State& s = *state_;
+  switch (s.phase) {
+    case Phase::kChaos:
+      return s.chaos_end;
+    case Phase::kQuiet:
+      return s.quiet_end;
+    case Phase::kDraining:
+      return s.next_check;
+    case Phase::kSettling:
+      return s.settle_end;
+    default:
+      return s.world.now();
+  }
+}
+
+// The end of the chaos phase heals every fault; the end of the quiet phase stops the producers;
+// then the run waits, a second at a time, for the groups to catch up (or quiet_max), lets the
+// proxied consumers settle, and takes the last samples.
+void ScenarioRun::Milestone() {
+  State& s = *state_;
+  switch (s.phase) {
+    case Phase::kChaos:
+      s.injector->HealAll();
+      s.phase = Phase::kQuiet;
+      return;
+    case Phase::kQuiet:
+      for (auto& w : s.workloads) w->Drain(*s.ctx);
+      CheckConvergence();
+      return;
+    case Phase::kDraining:
+      CheckConvergence();
+      return;
+    case Phase::kSettling:
+      EndSample();
+      return;
+    default:
+      return;
+  }
+}
+
+void ScenarioRun::CheckConvergence() {
+  State& s = *state_;
+  s.converged = Converged(s.world, s.map, s.sc, s.recorder);
+  if (!s.converged && s.world.now() < std::max(s.deadline, s.quiet_end + seconds(30))) {
+    s.phase = Phase::kDraining;
+    s.next_check = s.world.now() + seconds(1);
+    return;
   }
   // Consumers keep long polls open through their proxy for ever. Before the at-rest sample, the
   // proxied pop consumers are paused (their last pops end within the poll time) and the other
   // proxied consumers are stopped (their held pulls end with their connections).
   Duration settle{};
-  for (const auto& g : sc.workload().consumer_groups()) {
+  for (const auto& g : s.sc.workload().consumer_groups()) {
     if (g.via_proxy().empty()) continue;
     const bool pop = g.kind() == scenario::POP;
     settle = std::max(settle, pop ? DurationOr(g.poll_time(), kPopPollTime) + seconds(2)
                                   : kConsumerStopGrace + seconds(1));
-    for (const faults::ProcessInfo* p : map.WithRole(faults::Role::kConsumer)) {
+    for (const faults::ProcessInfo* p : s.map.WithRole(faults::Role::kConsumer)) {
       if (p->group != g.group()) continue;
       if (!pop) {
-        if (world.IsRunning(p->pid)) world.StopProcess(p->pid, kConsumerStopGrace);
+        if (s.world.IsRunning(p->pid)) s.world.StopProcess(p->pid, kConsumerStopGrace);
         continue;
       }
-      auto* app = world.service_as<PopConsumerApp>(p->pid);
+      auto* app = s.world.service_as<PopConsumerApp>(p->pid);
       if (app != nullptr && app->consumer() != nullptr) app->consumer()->set_paused(true);
     }
   }
-  if (settle > Duration::zero()) world.RunFor(settle);
-  routes.SampleAll();
-  SampleBrokers(world, map, cluster, &h);
-  proxy_sampler.SampleAll(/*at_rest=*/r.converged);
-  h.mutable_config()->set_end_ns(Ns(world.now()));
-  RecordEndState(world, map, sc, &h);
+  if (settle > Duration::zero()) {
+    s.phase = Phase::kSettling;
+    s.settle_end = s.world.now() + settle;
+    return;
+  }
+  EndSample();
+}
 
-  r.scenario = sc.name();
-  r.seed = o.seed;
-  r.digest = world.digest();
-  r.events = world.events_processed();
-  r.event_kinds = world.EventKindCounts();
-  for (const auto& [site, st] : world.buggify().sites()) {
+void ScenarioRun::EndSample() {
+  State& s = *state_;
+  s.routes->SampleAll();
+  SampleBrokers(s.world, s.map, s.cluster, &s.h);
+  s.proxy_sampler->SampleAll(/*at_rest=*/s.converged);
+  s.h.mutable_config()->set_end_ns(Ns(s.world.now()));
+  RecordEndState(s.world, s.map, s.sc, &s.h);
+  s.phase = Phase::kEnded;
+}
+
+void ScenarioRun::RunUntil(MonoTime target) {
+  ScopedPlantedBugs planted(state_->o.planted_bugs);
+  while (!ended()) {
+    const MonoTime m = NextMilestone();
+    if (m > target) {
+      state_->world.RunUntil(target);
+      return;
+    }
+    state_->world.RunUntil(m);
+    Milestone();
+  }
+}
+
+bool ScenarioRun::RunUntil(const std::function<bool()>& pred, Duration check_every,
+                           MonoTime deadline) {
+  ScopedPlantedBugs planted(state_->o.planted_bugs);
+  while (true) {
+    if (pred()) return true;
+    if (ended() || state_->world.now() >= deadline) return false;
+    RunUntil(std::min(deadline, state_->world.now() + check_every));
+  }
+}
+
+void ScenarioRun::RunToEnd() {
+  ScopedPlantedBugs planted(state_->o.planted_bugs);
+  while (!ended()) {
+    state_->world.RunUntil(NextMilestone());
+    Milestone();
+  }
+}
+
+bool ScenarioRun::Step() {
+  if (ended()) return false;
+  ScopedPlantedBugs planted(state_->o.planted_bugs);
+  const MonoTime m = NextMilestone();
+  const std::optional<MonoTime> next = state_->world.NextEventTime();
+  if (next.has_value() && *next <= m) return state_->world.Step();
+  state_->world.RunUntil(m);
+  Milestone();
+  return true;
+}
+
+RunResult ScenarioRun::Finish() {
+  ScopedPlantedBugs planted(state_->o.planted_bugs);
+  RunToEnd();
+  State& s = *state_;
+  RunResult r;
+  r.converged = s.converged;
+  r.scenario = s.sc.name();
+  r.seed = s.o.seed;
+  r.digest = s.world.digest();
+  r.events = s.world.events_processed();
+  r.event_kinds = s.world.EventKindCounts();
+  for (const auto& [site, st] : s.world.buggify().sites()) {
     r.buggify_sites[ShortSiteName(site)] = {st.active, st.fired};
   }
-  r.trace_events = world.trace_events_emitted();
-  r.simulated = world.now() - MonoTime{};
-  r.checks = checkers::RunCheckers(h, sc.checks(), sc.has_checks());
-  r.history_ptr = recorder.Release();
-  world.network().set_delivery_tap(nullptr);
+  r.trace_events = s.world.trace_events_emitted();
+  r.simulated = s.world.now() - MonoTime{};
+  if (s.phase != Phase::kFinished) {
+    r.checks = checkers::RunCheckers(s.h, s.sc.checks(), s.sc.has_checks());
+    s.released = s.recorder.Release();
+    s.phase = Phase::kFinished;
+    s.checks = r.checks;
+  } else {
+    r.checks = s.checks;
+  }
+  r.history_ptr = s.released;
+  s.world.network().set_delivery_tap(nullptr);
   return r;
+}
+
+RunResult RunScenario(const scenario::Scenario& sc, const RunOptions& o) {
+  ScenarioRun run(sc, o);
+  return run.Finish();
 }
 
 // ------------------------------------------------------------------------------ summary

@@ -13,12 +13,14 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "faults/cluster_map.h"
+#include "faults/fault_injector.h"
 #include "scenarios/checkers/checker.h"
 #include "scenarios/history/history_recorder.h"
 #include "scenarios/proto/history.pb.h"
@@ -96,6 +98,58 @@ class Workload {
 // "push-consumers"), in the order they are set up.
 std::vector<std::string> WorkloadNames();
 std::vector<std::unique_ptr<Workload>> MakeWorkloads(const scenario::Scenario& s);
+
+// One run of a scenario that its caller drives (the Python API, tests): the constructor builds
+// the cluster and runs the bring-up; RunUntil / Step advance the world, and carry out the
+// phases' milestones as they are reached (at the end of the chaos phase every fault is healed,
+// at the end of the quiet phase the producers stop, then the drain waits for the groups to catch
+// up); Finish runs to the end and returns the result with the checkers' verdicts. Running a
+// scenario in pieces gives the same run, event for event, as RunScenario.
+class ScenarioRun {
+ public:
+  enum class Phase { kChaos, kQuiet, kDraining, kSettling, kEnded, kFinished };
+
+  ScenarioRun(const scenario::Scenario& s, const RunOptions& options);
+  ~ScenarioRun();
+  ScenarioRun(const ScenarioRun&) = delete;
+  ScenarioRun& operator=(const ScenarioRun&) = delete;
+
+  // Runs every event up to `target` (milestones included). Nothing runs once the run has ended.
+  void RunUntil(MonoTime target);
+  // Runs until `pred()` holds, checking it first and then every `check_every` of simulated time,
+  // or until `deadline` or the end of the run. Returns whether it held.
+  bool RunUntil(const std::function<bool()>& pred, Duration check_every, MonoTime deadline);
+  // One event, or the next milestone when it comes first. False once the run has ended.
+  bool Step();
+  void RunToEnd();
+  // Runs to the end, runs the checkers once, hands the history over. Callable again (the same
+  // result).
+  RunResult Finish();
+
+  Phase phase() const;
+  // "warmup", "chaos", "quiet", "drain", "settle", "ended", "finished".
+  std::string PhaseName() const;
+  bool ended() const;
+  MonoTime chaos_start() const;
+  MonoTime chaos_end() const;
+  MonoTime quiet_end() const;
+
+  sim::World& world();
+  const sim::World& world() const;
+  const faults::ClusterMap& map() const;
+  faults::FaultInjector& injector();
+  const history::History& history() const;  // as recorded so far
+  const scenario::Scenario& scenario() const;
+  const RunOptions& options() const;
+
+ private:
+  struct State;
+  MonoTime NextMilestone() const;
+  void Milestone();
+  void CheckConvergence();
+  void EndSample();
+  std::unique_ptr<State> state_;
+};
 
 // Runs a loaded scenario (see scenario_file.h) with one seed.
 RunResult RunScenario(const scenario::Scenario& s, const RunOptions& options);

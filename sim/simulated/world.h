@@ -122,6 +122,11 @@ class World {
   MonoTime now() const { return now_; }
   // Runs one event. False if there was none.
   bool Step();
+  // The time of the next pending event, if any.
+  std::optional<MonoTime> NextEventTime() const {
+    if (scheduler_.empty()) return std::nullopt;
+    return scheduler_.next_time();
+  }
   // Runs every event up to and including `until`, then sets the time to `until`.
   void RunUntil(MonoTime until);
   void RunFor(Duration d) { RunUntil(now_ + d); }

@@ -184,6 +184,23 @@ TEST_F(FaultInjectorTest, ResolveTargetSelectsByRoleGroupAndName) {
 
 // ------------------------------------------------------------------ process faults
 
+TEST_F(FaultInjectorTest, HealEndsOneWindowNowAndLeavesTheOthers) {
+  world_.RunFor(seconds(5));
+  auto kill = inj().Inject(Req(scenario::KILL, "broker-a", hours(1)));
+  auto other = inj().Inject(Req(scenario::KILL, "broker-b", hours(1)));
+  ASSERT_TRUE(kill && other);
+  EXPECT_EQ(inj().open_ids(), (std::vector<uint64_t>{*kill, *other}));
+  world_.RunFor(seconds(3));
+  EXPECT_TRUE(inj().Heal(*kill));
+  EXPECT_EQ(W(*kill).end_ns(), NowNs());
+  EXPECT_FALSE(inj().Heal(*kill));  // already healed
+  world_.RunFor(milliseconds(10));
+  EXPECT_TRUE(world_.IsRunning(P("broker-a")->pid));
+  EXPECT_FALSE(world_.IsRunning(P("broker-b")->pid));
+  EXPECT_EQ(inj().open_ids(), std::vector<uint64_t>{*other});
+  EXPECT_FALSE(inj().Heal(12345));
+}
+
 TEST_F(FaultInjectorTest, KillTakesTheProcessDownForItsWindowAndRecordsItExactly) {
   world_.RunFor(seconds(5));
   const int64_t start = NowNs();

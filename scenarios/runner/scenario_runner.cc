@@ -466,10 +466,11 @@ struct ScenarioRun::State {
 
   const scenario::Scenario sc;
   const RunOptions o;
-  sim::World world;
+  // Before the world: the processes record into it, so it must outlive them.
   HistoryRecorder recorder;
   history::History& h;
   std::shared_ptr<const history::History> released;  // once finished (keeps `h` alive)
+  sim::World world;
 
   faults::ClusterMap map;
   Cluster cluster;
@@ -505,9 +506,9 @@ struct ScenarioRun::State {
 ScenarioRun::State::State(const scenario::Scenario& s, const RunOptions& options)
     : sc(s),
       o(options),
-      world(MakeWorldConfig(s, options)),
       recorder([this] { return Ns(world.now()); }),
-      h(recorder.history()) {
+      h(recorder.history()),
+      world(MakeWorldConfig(s, options)) {
   // The run's planted bugs are on while it runs events (here, and in each call that advances
   // it), so that runs alive side by side in one thread keep their own.
   ScopedPlantedBugs planted(o.planted_bugs);

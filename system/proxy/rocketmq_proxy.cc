@@ -87,7 +87,10 @@ Status RocketMQProxy::Start() {
   if (!l.ok()) return l.status().WithContext("proxy listen " + config_.listen.ToString());
   listener_ = std::move(*l);
   bound_ = listener_->address();
-  for (const auto& [name, address] : config_.broker_listen) {
+  for (const auto& entry : config_.broker_listen) {
+    // A copy for the lambda (clang 14 cannot capture a structured binding).
+    const std::string name = entry.first;
+    const Address& address = entry.second;
     auto b = rt_.network().Listen(address,
                                   guard_.Wrap([this, name](std::shared_ptr<Connection> c) {
                                     OnAccept(std::move(c), name);

@@ -2,6 +2,7 @@
 // read the real clock, to report simulated-to-wall time ratios, and fork worker processes.)
 //
 //   rmqsim run FILE [--seed N] [--set path=value]... [--buggify] [--swarm] [--history F] [--trace F]
+//              [--text-trace F [--filter S]]
 //   rmqsim sweep FILES... --seeds 1..500 [--jobs J] [--shard K/N] [--junit F] [--check-determinism]
 //                [--buggify] [--swarm]
 //   rmqsim replay FILE --seed N [--set ...] [--trace F] [--text-trace F [--filter S]] [--history F]
@@ -19,6 +20,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -199,7 +201,39 @@ int RunCommand(const RunFlags& f) {
     };
   }
   auto wall_start = std::chrono::steady_clock::now();
-  sc::RunResult r = sc::RunScenario(scenario, o);
+  // A progress line on a terminal once a run has taken 2 s (RMQSIM_PROGRESS=always: every
+  // 5 simulated seconds wherever stderr goes; never: none). The run is driven in 5-second
+  // pieces, which is the same run as one straight through (ScenarioRun).
+  const char* mode = std::getenv("RMQSIM_PROGRESS");
+  const std::string progress_mode = mode == nullptr ? "" : mode;
+  const bool always = progress_mode == "always";
+  const bool progress = always || (progress_mode != "never" && !f.digest_only &&
+                                   !f.trace_stderr && isatty(fileno(stderr)) != 0);
+  sc::RunResult r;
+  if (progress) {
+    sc::ScenarioRun run(scenario, o);
+    double last_shown = 0;
+    bool shown = false;
+    while (!run.ended()) {
+      run.RunUntil(run.world().now() + rmqsim::seconds(5));
+      const double w = WallSeconds(wall_start);
+      if (always || (w >= 2.0 && w - last_shown >= 0.5)) {
+        std::fprintf(stderr, "%s  %-6s %s simulated (the quiet phase ends at %s), %.2fM events, "
+                             "%.1fs wall   ",
+                     always ? "" : "\r", run.PhaseName().c_str(),
+                     rmqsim::FormatDuration(run.world().now() - rmqsim::MonoTime{}).c_str(),
+                     rmqsim::FormatDuration(run.quiet_end() - rmqsim::MonoTime{}).c_str(),
+                     static_cast<double>(run.world().events_processed()) / 1e6, w);
+        if (always) std::fputc('\n', stderr);
+        last_shown = w;
+        shown = true;
+      }
+    }
+    if (shown && !always) std::fprintf(stderr, "\r%110s\r", "");
+    r = run.Finish();
+  } else {
+    r = sc::RunScenario(scenario, o);
+  }
   double wall = WallSeconds(wall_start);
   if (text_trace != nullptr) std::fclose(text_trace);
   if (!f.history_out.empty() &&
@@ -648,6 +682,11 @@ int RunDemoCommand(rmqsim::scenarios::DemoOptions o, const std::string& chaos,
                    const std::string& quiet, bool digest_only) {
   o.chaos = DurationFlag("chaos", chaos);
   o.quiet = DurationFlag("quiet", quiet);
+  if (o.chaos == rmqsim::Duration::zero() && o.quiet == rmqsim::Duration::zero()) {
+    // As for a scenario's phases: a run with neither has nothing to check.
+    std::fprintf(stderr, "rmqsim demo: --chaos and --quiet cannot both be zero\n");
+    return kExitUsage;
+  }
   o.replay_command = "rmqsim demo --seed " + std::to_string(o.seed) + " --chaos " + chaos +
                      " --quiet " + quiet + " --clients " + std::to_string(o.clients) +
                      (o.faults ? "" : " --no-faults") + (o.buggify ? " --buggify" : "");
@@ -689,6 +728,10 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
   c->add_option("--history", f.history_out, "Write the history as JSON lines to this file");
   c->add_option("--trace", f.trace_out,
                 "Write a Chrome/Perfetto trace-event JSON of the run to this file");
+  auto* text = c->add_option("--text-trace", f.text_trace_out,
+                             "Write every trace event (one line each) to this file");
+  c->add_option("--filter", f.filter, "Text trace: keep only lines containing this text")
+      ->needs(text);
 }
 
 }  // namespace
@@ -711,9 +754,6 @@ int main(int argc, char** argv) {
   auto* rp = app.add_subcommand("replay", "Re-run one seed of a scenario with traces to files");
   rp->add_option("file", replay.file, "Scenario file")->required();
   AddRunFlags(rp, replay);
-  rp->add_option("--text-trace", replay.text_trace_out,
-                 "Write every trace event (one line each) to this file");
-  rp->add_option("--filter", replay.filter, "Text trace: keep only lines containing this text");
 
   SweepFlags sweep;
   auto* sw = app.add_subcommand("sweep", "Run scenario files over many seeds");
@@ -773,7 +813,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 100));
   b->add_option("--chaos-seeds", bench.chaos_seeds, "Seeds of the chaos row (default 6)")
       ->check(CLI::Range(1, 1000));
-  b->add_option("--only", bench.only, "Only these row groups: reference, idle, chaos, rate, groups")
+  b->add_option("--only", bench.only,
+                "Only these row groups: reference, idle, chaos, rate, groups, proxy")
       ->check(CLI::IsMember(rmqsim::bench::BenchGroups()));
   b->add_option("--csv", bench.csv, "Also write the table as CSV to this file (- for stdout)");
   b->add_option("--library", bench.library, "Directory of the scenario library");

@@ -184,6 +184,26 @@ expect "bench: a run that fails its checks is a VIOLATION row and exit 1" 1 "idl
 expect "bench: the proxy rows put the proxied run beside the direct one" 0 \
   "through proxy .* OK +events x[0-9.]+, wall x[0-9.]+ of direct" \
   "$rmqsim" bench --quick --runs 1 --only proxy --library "$lib"
+# run: a progress line (forced here: stderr is not a terminal), the same run as without it; text
+# traces to a file with a filter; --filter alone is a bad flag.
+plain=$("$rmqsim" run "$lib/idle.textproto" --set phases.chaos=1m --digest-only 2>&1)
+expect "run: a progress line every 5 simulated seconds with RMQSIM_PROGRESS=always" 0 \
+  "^  chaos +[0-9ms.]+ simulated \(the quiet phase ends at 3m32\.000s\)" \
+  env RMQSIM_PROGRESS=always "$rmqsim" run "$lib/idle.textproto" --set phases.chaos=1m
+expect "run: with the progress line, the same digest" 0 "digest +$plain" \
+  env RMQSIM_PROGRESS=always "$rmqsim" run "$lib/idle.textproto" --set phases.chaos=1m
+expect "run --text-trace with --filter writes only the matching events" 0 "" \
+  "$rmqsim" run "$lib/idle.textproto" --set phases.chaos=1m --text-trace "$work/run-trace.txt" \
+  --filter BrokerRegister
+if [[ -s $work/run-trace.txt ]] && ! grep -qv BrokerRegister "$work/run-trace.txt"; then
+  ok "run --text-trace: every line has the filter's text"
+else
+  bad "run --text-trace: every line has the filter's text"
+fi
+expect "run --filter without --text-trace exits 2" 2 "text-trace" \
+  "$rmqsim" run "$lib/idle.textproto" --filter x
+expect "demo: --chaos 0s --quiet 0s is a bad flag, not a violation" 2 "cannot both be zero" \
+  "$rmqsim" demo --chaos 0s --quiet 0s
 expect "bench: an unknown row group exits 2" 2 "" "$rmqsim" bench --only nope
 expect "bench: --runs 0 exits 2" 2 "" "$rmqsim" bench --runs 0
 

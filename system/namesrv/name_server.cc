@@ -126,6 +126,34 @@ void NameServer::RegisterProcessors() {
         resp.body = common::EncodeTopicList(routes_.GetAllTopicList());
         return std::optional(resp);
       });
+  add(RequestCode::GET_TOPICS_BY_CLUSTER,
+      [this](const RemotingCommand& r, const remoting::Responder&) {
+        auto cluster = r.GetRequiredString("cluster");
+        if (!cluster.ok()) return std::optional(SystemError(cluster.status()));
+        auto resp = RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS);
+        resp.body = common::EncodeTopicList(routes_.GetTopicsByCluster(*cluster));
+        return std::optional(resp);
+      });
+  add(RequestCode::DELETE_TOPIC_IN_NAMESRV,
+      [this](const RemotingCommand& r, const remoting::Responder&) {
+        auto topic = r.GetRequiredString("topic");
+        if (!topic.ok()) return std::optional(SystemError(topic.status()));
+        const bool found = routes_.DeleteTopic(*topic);
+        rt_.Trace(TraceEvent("TopicDeleted").Detail("Topic", *topic).Detail("Found", found));
+        return std::optional(RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS));
+      });
+  add(RequestCode::WIPE_WRITE_PERM_OF_BROKER,
+      [this](const RemotingCommand& r, const remoting::Responder&) {
+        auto broker_name = r.GetRequiredString("brokerName");
+        if (!broker_name.ok()) return std::optional(SystemError(broker_name.status()));
+        const int wiped = routes_.WipeWritePermOfBroker(*broker_name);
+        rt_.Trace(TraceEvent("BrokerWritePermWiped")
+                      .Detail("BrokerName", *broker_name)
+                      .Detail("Topics", static_cast<int64_t>(wiped)));
+        auto resp = RemotingCommand::CreateResponseCommand(ResponseCode::SUCCESS);
+        resp.SetExtFieldInt("wipeTopicCount", wiped);
+        return std::optional(resp);
+      });
   add(RequestCode::PUT_KV_CONFIG, [this](const RemotingCommand& r, const remoting::Responder&) {
     auto ns = r.GetRequiredString("namespace");
     auto key = r.GetRequiredString("key");

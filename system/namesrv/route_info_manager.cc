@@ -1,5 +1,7 @@
 #include "system/namesrv/route_info_manager.h"
 
+#include "system/common/perm_name.h"
+
 #include "sim/base/assert.h"
 #include "sim/base/planted_bugs.h"
 #include "system/common/mix_all.h"
@@ -331,6 +333,35 @@ common::TopicList RouteInfoManager::GetAllTopicList() const {
   common::TopicList list;
   for (const auto& [topic, queues] : topic_queue_table_) list.topic_list.insert(topic);
   return list;
+}
+
+common::TopicList RouteInfoManager::GetTopicsByCluster(const std::string& cluster) const {
+  common::TopicList list;
+  auto members = cluster_addr_table_.find(cluster);
+  if (members == cluster_addr_table_.end()) return list;
+  for (const auto& [topic, queues] : topic_queue_table_) {
+    for (const auto& [broker_name, qd] : queues) {
+      if (members->second.contains(broker_name)) list.topic_list.insert(topic);
+    }
+  }
+  return list;
+}
+
+bool RouteInfoManager::DeleteTopic(const std::string& topic) {
+  const bool found = topic_queue_table_.erase(topic) > 0;
+  AssertConsistent();
+  return found;
+}
+
+int RouteInfoManager::WipeWritePermOfBroker(const std::string& broker_name) {
+  int wiped = 0;
+  for (auto& [topic, queues] : topic_queue_table_) {
+    auto qd = queues.find(broker_name);
+    if (qd == queues.end()) continue;
+    qd->second.perm &= ~common::kPermWrite;
+    ++wiped;
+  }
+  return wiped;
 }
 
 }  // namespace rmqsim::namesrv

@@ -75,6 +75,14 @@ class RouteInfoManager {
   std::optional<common::TopicRouteData> GetTopicRouteData(const std::string& topic) const;
   common::ClusterInfo GetAllClusterInfo() const;
   common::TopicList GetAllTopicList() const;
+  // GET_TOPICS_BY_CLUSTER: the topics with queues on a broker of the cluster.
+  common::TopicList GetTopicsByCluster(const std::string& cluster) const;
+  // DELETE_TOPIC_IN_NAMESRV: the topic's queue data goes (brokers that still have the topic list
+  // it again when their topic table changes). Returns whether it was there.
+  bool DeleteTopic(const std::string& topic);
+  // WIPE_WRITE_PERM_OF_BROKER: the write permission is taken from every queue data of the broker
+  // name (until its next registration with a new data version). Returns the topics changed.
+  int WipeWritePermOfBroker(const std::string& broker_name);
 
   // Inspection (checkers, tests, Python).
   const std::map<std::string, BrokerLiveInfo>& broker_live_table() const { return live_; }

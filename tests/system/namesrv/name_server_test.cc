@@ -245,5 +245,29 @@ TEST_F(NameServerTest, ClusterInfoTopicListAndKvConfig) {
   EXPECT_EQ(Ask(get)->code, ResponseCode::QUERY_NOT_FOUND);
 }
 
+// What an mqadmin-style tool sends to change routes: each is answered.
+TEST_F(NameServerTest, WipeWritePermDeleteTopicAndTopicsByCluster) {
+  StartBroker(Duration::zero());
+  auto by_cluster = RemotingCommand::CreateRequest(RequestCode::GET_TOPICS_BY_CLUSTER);
+  by_cluster.SetExtField("cluster", "DefaultCluster");
+  auto tl = common::DecodeTopicList(Ask(by_cluster)->body);
+  ASSERT_TRUE(tl.ok());
+  EXPECT_TRUE(tl->topic_list.contains("TopicTest"));
+  auto wipe = RemotingCommand::CreateRequest(RequestCode::WIPE_WRITE_PERM_OF_BROKER);
+  wipe.SetExtField("brokerName", "broker-a");
+  auto wiped = Ask(wipe);
+  ASSERT_TRUE(wiped.ok());
+  EXPECT_EQ(wiped->code, ResponseCode::SUCCESS);
+  EXPECT_GE(std::stoi(*wiped->FindExtField("wipeTopicCount")), 1);
+  auto del = RemotingCommand::CreateRequest(RequestCode::DELETE_TOPIC_IN_NAMESRV);
+  del.SetExtField("topic", "TopicTest");
+  EXPECT_EQ(Ask(del)->code, ResponseCode::SUCCESS);
+  auto route = RemotingCommand::CreateRequest(RequestCode::GET_ROUTEINFO_BY_TOPIC);
+  route.SetExtField("topic", "TopicTest");
+  EXPECT_EQ(Ask(route)->code, ResponseCode::TOPIC_NOT_EXIST);
+  EXPECT_EQ(Ask(RemotingCommand::CreateRequest(RequestCode::DELETE_TOPIC_IN_NAMESRV))->code,
+            ResponseCode::SYSTEM_ERROR);  // no topic field: an error, not silence
+}
+
 }  // namespace
 }  // namespace rmqsim::namesrv

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "system/common/perm_name.h"
+
 namespace rmqsim::namesrv {
 namespace {
 
@@ -117,6 +119,34 @@ TEST(RouteInfoManager, SeveralBrokerGroupsInOneTopic) {
   EXPECT_FALSE(m.GetTopicRouteData("A"));
   EXPECT_EQ(m.GetAllClusterInfo().cluster_addr_table.at("DefaultCluster"),
             std::set<std::string>{"broker-b"});
+}
+
+TEST(RouteInfoManager, DeleteTopicWipeWritePermAndTopicsByCluster) {
+  RouteInfoManager m;
+  // Readable and writeable topics.
+  auto rw = [](RegisterBrokerRequest r) {
+    for (auto& [name, tc] : r.topic_config_wrapper->topic_config_table) tc.perm = 6;
+    return r;
+  };
+  m.RegisterBroker(rw(Req("broker-a", "10.0.0.1:10911", 0, {"T", "A"}, 1, 1)), T(0));
+  m.RegisterBroker(rw(Req("broker-b", "10.0.0.3:10911", 0, {"T"}, 1, 3)), T(0));
+  EXPECT_EQ(m.GetTopicsByCluster("DefaultCluster").topic_list, (std::set<std::string>{"A", "T"}));
+  EXPECT_TRUE(m.GetTopicsByCluster("nope").topic_list.empty());
+  EXPECT_EQ(m.WipeWritePermOfBroker("broker-a"), 2);
+  const auto route = m.GetTopicRouteData("T");
+  ASSERT_TRUE(route.has_value());
+  for (const auto& qd : route->queue_datas) {
+    EXPECT_EQ(common::IsWriteable(qd.perm), qd.broker_name != "broker-a") << qd.broker_name;
+  }
+  // Its next registration with the same data version leaves the queue data as it is (4.9.8).
+  m.RegisterBroker(rw(Req("broker-a", "10.0.0.1:10911", 0, {"T", "A"}, 1, 1)), T(30));
+  EXPECT_FALSE(common::IsWriteable(m.GetTopicRouteData("A")->queue_datas[0].perm));
+  m.RegisterBroker(rw(Req("broker-a", "10.0.0.1:10911", 0, {"T", "A"}, 2, 1)), T(60));
+  EXPECT_TRUE(common::IsWriteable(m.GetTopicRouteData("A")->queue_datas[0].perm));
+  EXPECT_TRUE(m.DeleteTopic("A"));
+  EXPECT_FALSE(m.GetTopicRouteData("A").has_value());
+  EXPECT_FALSE(m.DeleteTopic("A"));
+  EXPECT_EQ(m.WipeWritePermOfBroker("broker-z"), 0);
 }
 
 }  // namespace

@@ -110,14 +110,37 @@ Task<StatusOr<PullResult>> PullAPIWrapper::PullKernelImpl(PullArgs args,
   result.max_offset = *max;
   UpdatePullFromWhichNode(mq, *suggest);
   if (result.pull_status == PullStatus::FOUND) {
-    auto msgs = common::DecodeStoredMessages(common::AsByteSpan(r->body));
-    if (!msgs.ok()) co_return msgs.status().WithContext("pull body of " + mq.ToString());
-    for (auto& m : *msgs) {
-      if ((m.sys_flag & common::kCompressedFlag) != 0) {
-        auto inflated = common::ZlibUncompress(m.message.body(), limits::kUncompressedBodyBytesMax);
-        if (!inflated.ok()) co_return inflated.status().WithContext("message body");
-        m.message.set_body(std::move(*inflated));
+    // As Java's MessageDecoder.decodes: records one at a time; the first that does not decode,
+    // or whose compressed body does not inflate, ends the batch. It and the records after it are
+    // skipped (counted and traced), and the queue moves on to nextBeginOffset all the same.
+    const common::ByteSpan body = common::AsByteSpan(r->body);
+    size_t pos = 0;
+    while (pos < body.size()) {
+      auto rec = common::DecodeStoredRecord(body.subspan(pos));
+      Status bad = !rec.ok()        ? rec.status()
+                   : rec->is_blank ? CorruptionError("a blank record in a pull body")
+                                   : Status::Ok();
+      if (bad.ok() && (rec->message.sys_flag & common::kCompressedFlag) != 0) {
+        auto inflated = common::ZlibUncompress(rec->message.message.body(),
+                                               limits::kUncompressedBodyBytesMax);
+        if (inflated.ok()) {
+          rec->message.message.set_body(std::move(*inflated));
+        } else {
+          bad = inflated.status().WithContext("message body");
+        }
       }
+      if (!bad.ok()) {
+        result.undecodable = CountRecords(body.subspan(pos));
+        instance_.runtime().Trace(TraceEvent("ClientPullUndecodable", Severity::kWarn)
+                                      .Detail("Queue", mq.ToString())
+                                      .Detail("FromOffset", args.offset)
+                                      .Detail("NextBeginOffset", result.next_begin_offset)
+                                      .Detail("Skipped", static_cast<int64_t>(result.undecodable))
+                                      .Detail("Error", bad.ToString()));
+        break;
+      }
+      pos += static_cast<size_t>(rec->total_size);
+      common::MessageExt& m = rec->message;
       if (!filter.tags_set.empty() && !filter.class_filter_mode) {
         std::string tags = m.message.tags();
         if (tags.empty() || !filter.tags_set.contains(tags)) continue;
@@ -128,6 +151,20 @@ Task<StatusOr<PullResult>> PullAPIWrapper::PullKernelImpl(PullArgs args,
     }
   }
   co_return result;
+}
+
+int32_t PullAPIWrapper::CountRecords(common::ByteSpan bytes) {
+  // By TOTALSIZE while it is plausible; at least the record that failed.
+  int32_t n = 0;
+  size_t pos = 0;
+  while (pos + 4 <= bytes.size()) {
+    const auto b = [&](size_t i) { return static_cast<uint32_t>(bytes[pos + i]); };
+    const uint32_t size = (b(0) << 24) | (b(1) << 16) | (b(2) << 8) | b(3);
+    ++n;
+    if (size < 4 || size > bytes.size() - pos) break;
+    pos += size;
+  }
+  return std::max<int32_t>(n, 1);
 }
 
 }  // namespace rmqsim::client

@@ -51,6 +51,8 @@ class PullAPIWrapper {
   std::optional<std::string> last_pull_addr(const MessageQueue& mq) const;
 
  private:
+  // The records of a pull body from a bad one on (at least 1), by their TOTALSIZE fields.
+  static int32_t CountRecords(common::ByteSpan bytes);
   MQClientInstance& instance_;
   std::string group_;
   std::map<MessageQueue, int64_t> pull_from_which_node_;

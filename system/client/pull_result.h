@@ -26,6 +26,9 @@ struct PullResult {
   // MIN_OFFSET / MAX_OFFSET properties added.
   std::vector<common::MessageExt> msg_found_list;
   int64_t suggest_which_broker_id = 0;
+  // Records of the body skipped because one did not decode (Java's MessageDecoder drops the rest
+  // of the batch from the first bad record on); the queue still moves to next_begin_offset.
+  int32_t undecodable = 0;
 };
 
 }  // namespace rmqsim::client

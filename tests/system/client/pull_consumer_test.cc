@@ -1,6 +1,7 @@
 // DefaultMQPullConsumer: statuses, tag filtering, offsets and lookups.
 #include <gtest/gtest.h>
 
+#include "system/common/sys_flag.h"
 #include "tests/system/client/client_test_util.h"
 
 namespace rmqsim::client::testing {
@@ -114,6 +115,38 @@ TEST_F(ClientPullConsumerTest, StatusesTagsAndOffsets) {
     }
   }
   EXPECT_TRUE(active);
+}
+
+// A message whose compressed body does not inflate (a broker stores what it is sent): as Java's
+// MessageDecoder, the batch ends there, it and the records after it are skipped and counted, and
+// the queue moves on to nextBeginOffset; a pull from after it gets the rest.
+TEST_F(ClientPullConsumerTest, AnUndecodableMessageEndsTheBatchAndTheQueueMovesOn) {
+  MessageQueue q0{"TopicTest", "broker-a", 0};
+  auto send = [&](const std::string& body) {
+    common::Message m = Msg(body, "TagA");
+    auto r = Await<StatusOr<SendResult>>(app_,
+                                         [m, q0](ClientApp& a) { return a.producer->Send(m, q0); });
+    ASSERT_TRUE(r && r->ok());
+  };
+  for (int i = 0; i < 3; ++i) send("good" + std::to_string(i));
+  auto& q = broker_state_->queues["TopicTest"][0];
+  common::MessageExt bad = q.msgs.back();
+  bad.sys_flag |= common::kCompressedFlag;
+  bad.message.set_body(common::Bytes(16, std::byte{'x'}));  // not zlib
+  bad.queue_offset = 3;
+  q.msgs.push_back(bad);
+  send("good3");
+  send("good4");
+  auto r = Pull(q0, "*", 0);
+  ASSERT_TRUE(r.ok()) << r.status();  // not an error: the queue keeps moving
+  EXPECT_EQ(r->pull_status, PullStatus::FOUND);
+  EXPECT_EQ(r->msg_found_list.size(), 3u);
+  EXPECT_EQ(r->undecodable, 3);  // the bad one and the two after it in this batch
+  EXPECT_EQ(r->next_begin_offset, 6);
+  auto rest = Pull(q0, "*", 4);
+  ASSERT_TRUE(rest.ok());
+  EXPECT_EQ(rest->msg_found_list.size(), 2u);
+  EXPECT_EQ(rest->undecodable, 0);
 }
 
 TEST_F(ClientPullConsumerTest, BlockingPullWaitsForANewMessage) {

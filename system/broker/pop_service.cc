@@ -22,11 +22,6 @@ constexpr int32_t kReviveBatch = 32;
 constexpr const char* kFaqSuffix =
     "\nSee http://rocketmq.apache.org/docs/faq/ for further details.";
 
-bool Stored(store::PutMessageStatus s) {
-  using store::PutMessageStatus;
-  return s == PutMessageStatus::kPutOk || s == PutMessageStatus::kFlushDiskTimeout ||
-         s == PutMessageStatus::kFlushSlaveTimeout || s == PutMessageStatus::kSlaveNotAvailable;
-}
 }  // namespace
 
 struct PopService::Header {
@@ -117,7 +112,8 @@ void PopService::PutRevive(std::string tags, std::string body, int32_t revive_qi
   put.store_host = ctx_.store_host();
   ctx_.store.PutMessage(std::move(put),
                         guard_.Wrap([done = std::move(done)](store::PutMessageResult r) {
-                          done(Stored(r.status), std::string(store::PutMessageStatusName(r.status)));
+                          done(store::IsStored(r.status),
+                               std::string(store::PutMessageStatusName(r.status)));
                         }));
 }
 
@@ -670,7 +666,7 @@ void PopService::Revive(int32_t qid, int64_t ck_offset) {
     ctx_.store.PutMessage(
         std::move(put), guard_.Wrap([this, qid, ck_offset, i, to_dlq, finish_one](
                                         store::PutMessageResult res) {
-          if (Stored(res.status)) {
+          if (store::IsStored(res.status)) {
             ++revived_;
             if (to_dlq) ++revived_to_dlq_;
             auto rq = revive_.find(qid);

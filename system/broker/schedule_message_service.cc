@@ -211,10 +211,7 @@ void ScheduleMessageService::Check(int32_t level) {
         std::move(put), guard_.Wrap([this, level, queue_offset, topic](store::PutMessageResult r) {
           Level& l = levels_.at(level);
           l.busy = false;
-          if (r.status == store::PutMessageStatus::kPutOk ||
-              r.status == store::PutMessageStatus::kFlushDiskTimeout ||
-              r.status == store::PutMessageStatus::kFlushSlaveTimeout ||
-              r.status == store::PutMessageStatus::kSlaveNotAvailable) {
+          if (store::IsStored(r.status)) {
             l.offset = queue_offset + 1;
             ++delivered_;
             Check(level);

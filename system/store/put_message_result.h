@@ -27,6 +27,12 @@ enum class PutMessageStatus : uint8_t {
 };
 // "PUT_OK", "FLUSH_DISK_TIMEOUT", ... as in Java.
 std::string_view PutMessageStatusName(PutMessageStatus s);
+// Whether the message is in the commit log: PUT_OK, and the FLUSH_*/SLAVE_* statuses, whose
+// messages ARE stored (only the flush or the replica is late or missing).
+constexpr bool IsStored(PutMessageStatus s) {
+  return s == PutMessageStatus::kPutOk || s == PutMessageStatus::kFlushDiskTimeout ||
+         s == PutMessageStatus::kFlushSlaveTimeout || s == PutMessageStatus::kSlaveNotAvailable;
+}
 
 // One message as the broker hands it to the store (MessageExtBrokerInner). The store sets the
 // store timestamp, body CRC, queue offset, physical offset and the host-family sysFlag bits.

@@ -12,7 +12,7 @@ PACKAGES=(
   pybind11-dev python3-dev python3-pybind11 python3-pytest python3-numpy python3-pandas
   python3-matplotlib python3-nbclient python3-nbformat python3-ipykernel python3-protobuf
   python3-distributed python3-dask
-  nlohmann-json3-dev libcli11-dev libfmt-dev zlib1g-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev zlib1g-dev
   nodejs npm
 )
 

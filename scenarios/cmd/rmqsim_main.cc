@@ -2,7 +2,7 @@
 // read the real clock, to report simulated-to-wall time ratios, and fork worker processes.)
 //
 //   rmqsim run FILE [--seed N] [--set path=value]... [--buggify] [--swarm] [--history F] [--trace F]
-//              [--text-trace F [--filter S]]
+//              [--text-trace F [--filter S]] [--logs DIR]
 //   rmqsim sweep FILES... --seeds 1..500 [--jobs J] [--shard K/N] [--junit F] [--check-determinism]
 //                [--buggify] [--swarm]
 //   rmqsim replay FILE --seed N [--set ...] [--trace F] [--text-trace F [--filter S]] [--history F]
@@ -38,6 +38,7 @@
 #include "scenarios/runner/shrink.h"
 #include "scenarios/runner/swarm.h"
 #include "sim/base/planted_bugs.h"
+#include "sim/runtime/log.h"
 
 namespace {
 
@@ -158,6 +159,51 @@ bool ParseSeeds(const std::string& text, std::vector<uint64_t>* out) {
 
 // ------------------------------------------------------------------------------ run / replay
 
+// `--logs DIR`: each process's log lines (sim/runtime/log.h) in DIR/<process>.log, stamped with
+// simulated time: "+00:01:02.500 INFO RocketmqBroker - ...".
+class LogFiles {
+ public:
+  explicit LogFiles(const std::string& dir) : dir_(dir) {
+    if (dir.empty()) return;
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      std::fprintf(stderr, "rmqsim: --logs: cannot create %s: %s\n", dir.c_str(),
+                   ec.message().c_str());
+      ok_ = false;
+    }
+  }
+  ~LogFiles() {
+    for (auto& [node, file] : files_) {
+      if (file != nullptr) std::fclose(file);
+    }
+  }
+  LogFiles(const LogFiles&) = delete;
+  LogFiles& operator=(const LogFiles&) = delete;
+  bool ok() const { return ok_; }
+
+  void Write(const rmqsim::StampedTraceEvent& e) {
+    auto text = rmqsim::LogLineText(e.event);
+    if (!text.has_value()) return;
+    const std::string node = e.node.empty() ? "world" : e.node;
+    auto it = files_.find(node);
+    if (it == files_.end()) {
+      const std::string path = dir_ + "/" + node + ".log";
+      std::FILE* file = std::fopen(path.c_str(), "w");
+      if (file == nullptr) std::fprintf(stderr, "rmqsim: --logs: cannot write %s\n", path.c_str());
+      it = files_.emplace(node, file).first;
+    }
+    if (it->second == nullptr) return;
+    std::fprintf(it->second, "%s %s %s\n", rmqsim::FormatMonoTime(e.time).c_str(),
+                 std::string(rmqsim::SeverityName(e.event.severity())).c_str(), text->c_str());
+  }
+
+ private:
+  std::string dir_;
+  bool ok_ = true;
+  std::map<std::string, std::FILE*> files_;
+};
+
 struct RunFlags {
   std::string file;
   uint64_t seed = 1;
@@ -168,6 +214,7 @@ struct RunFlags {
   std::string trace_out;       // Chrome/Perfetto JSON
   std::string text_trace_out;  // every trace event, one per line
   std::string filter;          // text trace: only lines containing this
+  std::string logs_dir;        // one log file per process
   int event_kinds = 0;         // print the N most frequent event kinds
 };
 
@@ -199,6 +246,11 @@ int RunCommand(const RunFlags& f) {
         std::fputc('\n', text_trace);
       }
     };
+  }
+  LogFiles logs(f.logs_dir);
+  if (!f.logs_dir.empty()) {
+    if (!logs.ok()) return kExitUsage;
+    o.event_listener = [&logs](const rmqsim::StampedTraceEvent& e) { logs.Write(e); };
   }
   auto wall_start = std::chrono::steady_clock::now();
   // A progress line on a terminal once a run has taken 2 s (RMQSIM_PROGRESS=always: every
@@ -732,6 +784,9 @@ void AddRunFlags(CLI::App* c, RunFlags& f) {
                              "Write every trace event (one line each) to this file");
   c->add_option("--filter", f.filter, "Text trace: keep only lines containing this text")
       ->needs(text);
+  c->add_option("--logs", f.logs_dir,
+                "Write each process's log lines (INFO and up) to DIR/<process>.log, stamped with "
+                "simulated time");
 }
 
 }  // namespace

@@ -456,9 +456,11 @@ struct ScenarioRun::State {
     wc.trace_events_kept = 10'000;
     wc.count_event_kinds = o.count_event_kinds;
     wc.replay_command = o.replay_command;
-    if (o.trace_listener) {
-      wc.trace_listener = [listener = o.trace_listener](const StampedTraceEvent& e) {
-        listener(FormatTraceEvent(e));
+    if (o.trace_listener || o.event_listener) {
+      wc.trace_listener = [text = o.trace_listener,
+                           event = o.event_listener](const StampedTraceEvent& e) {
+        if (text) text(FormatTraceEvent(e));
+        if (event) event(e);
       };
     }
     return wc;

@@ -40,6 +40,8 @@ struct RunOptions {
   std::vector<std::string> planted_bugs;
   // Receives every trace event as one formatted line (text traces).
   std::function<void(const std::string&)> trace_listener;
+  // Receives every trace event as recorded (per-process log files, exporters).
+  std::function<void(const StampedTraceEvent&)> event_listener;
   // Count the dispatched events by kind (RunResult::event_kinds; costs a map lookup per event).
   bool count_event_kinds = false;
   // Called once the world is built, before anything starts (tests, trace exporters).

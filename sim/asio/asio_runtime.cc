@@ -2,6 +2,9 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <spdlog/logger.h>
+#include <spdlog/sinks/basic_file_sink.h>
+#include <spdlog/sinks/stdout_sinks.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/types.h>
@@ -34,6 +37,7 @@
 #include "sim/base/limits.h"
 #include "sim/base/random.h"
 #include "sim/base/status.h"
+#include "sim/runtime/log.h"
 
 namespace rmqsim::real {
 namespace internal {
@@ -229,11 +233,34 @@ class AsioExecutor final : public Executor {
 
 class RealTraceSink final : public TraceSink {
  public:
-  RealTraceSink(const Clock& clock, std::string node, bool to_stderr, Severity min_severity)
-      : clock_(clock), node_(std::move(node)), to_stderr_(to_stderr), min_(min_severity) {}
+  RealTraceSink(const Clock& clock, const AsioRuntimeOptions& o)
+      : clock_(clock),
+        node_(o.node_name),
+        to_stderr_(o.trace_to_stderr),
+        min_(o.min_severity),
+        log_level_(o.log_level) {
+    std::vector<spdlog::sink_ptr> sinks;
+    if (!o.log_file.empty()) {
+      sinks.push_back(std::make_shared<spdlog::sinks::basic_file_sink_st>(o.log_file));
+    }
+    if (o.log_to_stderr) sinks.push_back(std::make_shared<spdlog::sinks::stderr_sink_st>());
+    if (!sinks.empty()) {
+      log_ = std::make_unique<spdlog::logger>(node_, sinks.begin(), sinks.end());
+      // "2026-12-04 01:31:11,123 INFO RocketmqBroker - ...": the level word is in the text.
+      log_->set_pattern("%Y-%m-%d %H:%M:%S,%e %v");
+      log_->set_level(spdlog::level::trace);
+      log_->flush_on(spdlog::level::trace);  // a crash loses no line
+    }
+  }
 
   void Emit(TraceEvent event) override {
     if (!Enabled(event.severity())) return;
+    if (log_ != nullptr && event.severity() >= log_level_) {
+      if (auto text = LogLineText(event); text.has_value()) {
+        log_->info("{} {}", SeverityName(event.severity()), *text);
+      }
+    }
+    if (event.severity() < min_) return;  // kept only for the log
     StampedTraceEvent e{clock_.Now(), node_, std::move(event)};
     digest_.Add(e);
     if (to_stderr_) {
@@ -242,7 +269,9 @@ class RealTraceSink final : public TraceSink {
       std::fwrite(line.data(), 1, line.size(), stderr);
     }
   }
-  bool Enabled(Severity severity) const override { return severity >= min_; }
+  bool Enabled(Severity severity) const override {
+    return severity >= min_ || (log_ != nullptr && severity >= log_level_);
+  }
 
   const TraceDigest& digest() const { return digest_; }
 
@@ -251,6 +280,8 @@ class RealTraceSink final : public TraceSink {
   std::string node_;
   bool to_stderr_;
   Severity min_;
+  Severity log_level_;
+  std::unique_ptr<spdlog::logger> log_;
   TraceDigest digest_;
 };
 
@@ -1183,10 +1214,47 @@ class PosixFile final : public File {
   std::weak_ptr<SyncWorker> sync_;
 };
 
+// Closing the descriptor releases its lock.
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(int fd) : fd_(fd) {}
+  ~PosixFileLock() override { ::close(fd_); }
+  PosixFileLock(const PosixFileLock&) = delete;
+  PosixFileLock& operator=(const PosixFileLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 class PosixFileSystem final : public FileSystem {
  public:
   PosixFileSystem(std::string data_dir, std::weak_ptr<SyncWorker> sync)
       : data_dir_(data_dir.empty() ? "." : std::move(data_dir)), sync_(std::move(sync)) {}
+
+  StatusOr<std::unique_ptr<FileLock>> TryLock(const std::string& path) override {
+    std::string full = Resolve(path);
+    int fd;
+    do {
+      fd = ::open(full.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) return ErrnoStatus(errno, "open lock file", path, full);
+    // An open-file-description lock on byte 0: it conflicts with another descriptor's, in this
+    // process or another, and with the process-wide fcntl lock Java's FileChannel.tryLock takes.
+    struct flock fl {};
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    fl.l_start = 0;
+    fl.l_len = 1;
+    if (::fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+      const int err = errno;
+      ::close(fd);
+      if (err == EAGAIN || err == EACCES) {
+        return UnavailableError("'" + full + "' is locked by another process");
+      }
+      return ErrnoStatus(err, "lock", path, full);
+    }
+    return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(fd));
+  }
 
   double SpaceUsedRatio() const override {
     struct statvfs st {};
@@ -1362,7 +1430,7 @@ class AsioCore {
         io_(std::make_unique<asio::io_context>(1)),
         work_(std::in_place, io_->get_executor()),
         executor_(*io_, shutting_down_),
-        trace_(clock_, options_.node_name, options_.trace_to_stderr, options_.min_severity),
+        trace_(clock_, options_),
         network_(*io_, executor_, trace_, shutting_down_),
         sync_(std::make_shared<SyncWorker>(*io_)),
         fs_(options_.data_dir, sync_),

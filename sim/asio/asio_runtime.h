@@ -49,6 +49,13 @@ struct AsioRuntimeOptions {
   // Events below this severity are discarded (TraceSink::Enabled says false for them); the rest
   // are counted, digested and (with trace_to_stderr) printed.
   Severity min_severity = Severity::kInfo;
+  // Log lines (sim/runtime/log.h: "Log" events, and every other event at WARN or above) at or
+  // above log_level are written, each prefixed with the wall-clock time and level, to log_file
+  // (appended; empty: no file) and, with log_to_stderr, to stderr. The file's directory must
+  // exist.
+  std::string log_file;
+  bool log_to_stderr = false;
+  Severity log_level = Severity::kInfo;
 };
 
 class AsioRuntime final : public Runtime {

@@ -24,8 +24,7 @@ const TraceEvent::Value* TraceEvent::Find(std::string_view key) const {
   return nullptr;
 }
 
-namespace {
-std::string ValueToString(const TraceEvent::Value& v) {
+std::string FormatTraceValue(const TraceEvent::Value& v) {
   struct Visitor {
     std::string operator()(int64_t x) const { return std::to_string(x); }
     std::string operator()(uint64_t x) const { return std::to_string(x); }
@@ -39,7 +38,6 @@ std::string ValueToString(const TraceEvent::Value& v) {
   };
   return std::visit(Visitor{}, v);
 }
-}  // namespace
 
 std::string FormatTraceEvent(const StampedTraceEvent& e) {
   std::string out = FormatMonoTime(e.time);
@@ -56,7 +54,7 @@ std::string FormatTraceEvent(const StampedTraceEvent& e) {
     out += ' ';
     out += f.key;
     out += '=';
-    out += ValueToString(f.value);
+    out += FormatTraceValue(f.value);
   }
   return out;
 }

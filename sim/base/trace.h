@@ -85,6 +85,9 @@ struct StampedTraceEvent {
   TraceEvent event;
 };
 
+// A detail's value as text, as FormatTraceEvent prints it.
+std::string FormatTraceValue(const TraceEvent::Value& v);
+
 // "+00:00:01.250 broker-a ConnectionReset Peer=10.0.0.2:10911"
 std::string FormatTraceEvent(const StampedTraceEvent& e);
 

@@ -42,6 +42,13 @@ class File {
   virtual void Close() = 0;
 };
 
+// An exclusive advisory lock on a file, held until this handle is destroyed or the process dies
+// (as the OS releases a dead process's locks).
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
 enum class OpenMode : uint8_t {
   kOpenExisting,    // fail with kNotFound if missing
   kCreateOrOpen,    // create empty if missing
@@ -66,6 +73,11 @@ class FileSystem {
   virtual bool Exists(const std::string& path) const = 0;
   // Size of a file without opening it.
   virtual StatusOr<uint64_t> FileSize(const std::string& path) const = 0;
+  // Takes an exclusive lock on `path` (created empty if missing) without waiting: kUnavailable
+  // when another holder (another process, or another handle in this one) has it. Real mode uses
+  // an open-file-description lock on byte 0, which also conflicts with the lock Java's broker
+  // takes (FileChannel.tryLock(0, 1, false)).
+  virtual StatusOr<std::unique_ptr<FileLock>> TryLock(const std::string& path) = 0;
   // The used fraction (0..1) of the disk that holds the data directory, as Java's
   // UtilAll.getDiskPartitionSpaceUsedPercent ((total - free) / total); -1 when unknown.
   virtual double SpaceUsedRatio() const = 0;

@@ -336,4 +336,20 @@ StatusOr<std::vector<std::byte>> SimDisk::CachedContent(const std::string& path)
   return it->second->current;
 }
 
+StatusOr<uint64_t> SimDisk::TryLock(const std::string& path, std::weak_ptr<const int> holder) {
+  if (files_.find(path) == files_.end()) return NotFoundError("no such file '" + path + "'");
+  auto it = locks_.find(path);
+  if (it != locks_.end() && !it->second.holder.expired()) {
+    return UnavailableError("'" + path + "' is locked by another holder");
+  }
+  const uint64_t id = ++next_lock_id_;
+  locks_[path] = LockEntry{id, std::move(holder)};
+  return id;
+}
+
+void SimDisk::Unlock(const std::string& path, uint64_t id) {
+  auto it = locks_.find(path);
+  if (it != locks_.end() && it->second.id == id) locks_.erase(it);
+}
+
 }  // namespace rmqsim::sim

@@ -63,6 +63,13 @@ class SimDisk {
   bool Exists(const std::string& path) const;
   StatusOr<uint64_t> FileSize(const std::string& path) const;
 
+  // --- advisory locks (FileSystem::TryLock) ---
+  // Takes the lock on `path` (an existing file) for `holder`, a token alive while the holding
+  // process lives; returns the lock's id. kUnavailable while a live holder has it.
+  StatusOr<uint64_t> TryLock(const std::string& path, std::weak_ptr<const int> holder);
+  // Releases lock `id` on `path` (nothing if it was released or taken over since).
+  void Unlock(const std::string& path, uint64_t id);
+
   // --- data operations on an open file ---
   Status WriteAt(FileData& f, const std::string& path, uint64_t offset,
                  std::span<const std::byte> bytes);
@@ -105,6 +112,12 @@ class SimDisk {
   DiskFaults faults_;
   std::map<std::string, std::shared_ptr<FileData>> files_;
   std::set<std::string> dirs_{"/"};
+  struct LockEntry {
+    uint64_t id = 0;
+    std::weak_ptr<const int> holder;
+  };
+  std::map<std::string, LockEntry> locks_;
+  uint64_t next_lock_id_ = 0;
   uint64_t used_bytes_ = 0;
   MonoTime device_free_at_{};
   uint64_t syncs_completed_ = 0;

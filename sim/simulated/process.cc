@@ -111,6 +111,24 @@ class SimFile final : public File {
 
 }  // namespace
 
+namespace {
+
+// Released on destruction; the disk also forgets a lock whose process died.
+class SimFileLock final : public FileLock {
+ public:
+  SimFileLock(World& world, MachineId machine, std::string path, uint64_t id)
+      : world_(world), machine_(machine), path_(std::move(path)), id_(id) {}
+  ~SimFileLock() override { world_.disk(machine_).Unlock(path_, id_); }
+
+ private:
+  World& world_;
+  MachineId machine_;
+  std::string path_;
+  uint64_t id_;
+};
+
+}  // namespace
+
 class ProcessRuntime::SimFs final : public FileSystem {
  public:
   SimFs(ProcessRuntime& rt, World& w, MachineId m) : rt_(rt), world_(w), machine_(m) {}
@@ -129,6 +147,13 @@ class ProcessRuntime::SimFs final : public FileSystem {
   Status Remove(const std::string& path) override {
     RMQ_ASSIGN_OR_RETURN(std::string p, Resolve(path));
     return disk().Remove(p);
+  }
+  StatusOr<std::unique_ptr<FileLock>> TryLock(const std::string& path) override {
+    if (rt_.dead()) return UnavailableError("process is dead");
+    RMQ_ASSIGN_OR_RETURN(std::string p, Resolve(path));
+    RMQ_ASSIGN_OR_RETURN(auto data, disk().Open(p, OpenMode::kCreateOrOpen));
+    RMQ_ASSIGN_OR_RETURN(uint64_t id, disk().TryLock(p, rt_.life()));
+    return std::unique_ptr<FileLock>(std::make_unique<SimFileLock>(world_, machine_, p, id));
   }
   double SpaceUsedRatio() const override {
     const SimDisk& d = disk();

@@ -49,8 +49,13 @@ class ProcessRuntime final : public Runtime {
   Owner owner() const { return owner_; }
   const std::string& data_dir() const { return data_dir_; }
   // After this, nothing new can be scheduled: the incarnation is over.
-  void MarkDead() { dead_ = true; }
+  void MarkDead() {
+    dead_ = true;
+    life_.reset();  // releases its file locks
+  }
   bool dead() const { return dead_; }
+  // Alive while this incarnation lives: file locks are held in its name.
+  std::weak_ptr<const int> life() const { return life_; }
 
  private:
   class SimClock;
@@ -66,6 +71,7 @@ class ProcessRuntime final : public Runtime {
   std::string data_dir_;
   CountedRandom random_;
   bool dead_ = false;
+  std::shared_ptr<const int> life_ = std::make_shared<const int>(0);
   std::unique_ptr<SimClock> clock_;
   std::unique_ptr<SimExecutor> executor_;
   std::unique_ptr<SimNet> net_;

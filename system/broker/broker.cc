@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/base/buggify.h"
+#include "sim/runtime/log.h"
 #include "system/common/checksum.h"
 #include "system/common/perm_name.h"
 #include "system/common/register_broker_body.h"
@@ -84,6 +85,9 @@ Status Broker::Start() {
   if (!slave && config_.broker_id != 0) {
     return InvalidArgumentError("a master's brokerId must be 0");
   }
+  // The store lock before any file is read or written (a second broker on the same store stops
+  // here).
+  RMQ_RETURN_IF_ERROR(store_->AcquireLock());
   // BrokerController.initialize: topics, consumer offsets, subscription groups, store.
   RMQ_RETURN_IF_ERROR(topics_->Load());
   RMQ_RETURN_IF_ERROR(offsets_->Load());
@@ -104,7 +108,10 @@ Status Broker::Start() {
     // supply it (updateMasterHAServerAddrPeriodically).
     update_master_ha_periodically_ = slave && config_.ha_master_address.empty();
     ha_ = std::make_unique<store::HAService>(rt_, *store_, std::move(ha_options));
-    RMQ_RETURN_IF_ERROR(ha_->Start());
+    if (Status st = ha_->Start(); !st.ok()) {
+      return st.WithContext("HA port (haListenPort " + std::to_string(config_.ha_listen_port) +
+                            ", which is listenPort + 1 unless set)");
+    }
     if (config_.listen_port == 0 && !slave) config_.ha_listen_port = ha_->listen_port();
   }
   store_->AddDispatchListener(guard_.Wrap(
@@ -119,7 +126,9 @@ Status Broker::Start() {
   RegisterProcessors();
   server_->AddCloseListener(guard_.Wrap([this](const std::shared_ptr<remoting::RemotingChannel>& ch,
                                                const Status&) { OnChannelClosed(ch); }));
-  RMQ_RETURN_IF_ERROR(server_->Start());
+  if (Status st = server_->Start(); !st.ok()) {
+    return st.WithContext("listenPort " + std::to_string(config_.listen_port));
+  }
   broker_addr_ = config_.BrokerAddr(server_->address().port);
   auto host = common::HostAddress::Parse(broker_addr_);
   if (!host.ok()) return host.status();
@@ -143,6 +152,17 @@ Status Broker::Start() {
                         std::string(store::FlushDiskTypeName(store_config_.flush_disk_type)))
                 .Detail("Namesrvs", static_cast<uint64_t>(config_.namesrv_addrs.size()))
                 .Detail("Topics", static_cast<uint64_t>(topics_->table().size())));
+  std::string namesrvs;
+  for (const Address& a : config_.namesrv_addrs) {
+    namesrvs += (namesrvs.empty() ? "" : ";") + a.ToString();
+  }
+  RMQ_LOG_INFO(rt_, "RocketmqBroker",
+               "The broker[{}, {}] boot success. serializeType=JSON and name server is {} "
+               "(cluster {}, brokerId {}, {}, {}, {} topics)",
+               config_.broker_name, broker_addr_, namesrvs.empty() ? "(none)" : namesrvs,
+               config_.broker_cluster_name, config_.broker_id,
+               store::BrokerRoleName(store_config_.broker_role),
+               store::FlushDiskTypeName(store_config_.flush_disk_type), topics_->table().size());
   // BrokerController.start: register now, then every period starting after 10 s.
   RegisterBrokerAll();
   ScheduleRegister(config_.register_first_delay);
@@ -208,7 +228,13 @@ void Broker::RegisterBrokerAll() {
                    guard_.Wrap([this, ns, counter, round](StatusOr<RemotingCommand> r) {
                      bool ok = r.ok() && r->code == ResponseCode::SUCCESS;
                      ok ? ++registrations_ok_ : ++registrations_failed_;
-                     if (ok) OnRegisterResponse(round, *r);
+                     if (ok) {
+                       OnRegisterResponse(round, *r);
+                       RMQ_LOG_INFO(rt_, "RocketmqBroker",
+                                    "register broker[{}]to name server {} OK (dataVersion "
+                                    "counter {})",
+                                    config_.broker_id, ns.ToString(), counter);
+                     }
                      TraceEvent e("BrokerRegisterResult", ok ? Severity::kInfo : Severity::kWarn);
                      e.Detail("Namesrv", ns.ToString()).Detail("Ok", ok).Detail("Counter", counter);
                      if (!r.ok()) {
@@ -230,6 +256,8 @@ void Broker::OnRegisterResponse(uint64_t round, const RemotingCommand& response)
   std::string master = response.GetOptionalString("masterAddr").value_or("");
   if (update_master_ha_periodically_ && !ha_addr.empty() && ha_) ha_->UpdateMasterAddress(ha_addr);
   if (master != master_addr_) {
+    RMQ_LOG_INFO(rt_, "RocketmqBroker", "slave of {}: master address changed from '{}' to '{}'",
+                 config_.broker_name, master_addr_, master);
     rt_.Trace(TraceEvent("BrokerSlaveMasterChanged")
                   .Detail("BrokerName", config_.broker_name)
                   .Detail("From", master_addr_)
@@ -328,6 +356,11 @@ void Broker::ScanNotActiveChannels() {
   auto expired_producers = producers_.ScanNotActiveChannel(now, config_.channel_expired_timeout);
   expired.insert(expired.end(), expired_producers.begin(), expired_producers.end());
   for (auto& e : expired) {
+    RMQ_LOG_WARN(rt_, "RocketmqBroker",
+                 "SCAN: remove expired channel from {}: {} ({} {} silent for {} ms)",
+                 e.consumer ? "ConsumerManager" : "ProducerManager",
+                 e.info.channel->remote_address().ToString(), e.group, e.info.client_id,
+                 ToMillis(now - e.info.last_update));
     rt_.Trace(TraceEvent("BrokerClientRemoved")
                   .Detail("Group", e.group)
                   .Detail("ClientId", e.info.client_id)
@@ -465,6 +498,22 @@ void Broker::RegisterProcessors() {
   });
   add(RequestCode::VIEW_MESSAGE_BY_ID,
       [this](const Command& r, Responder) { return ProcessViewMessageById(r); });
+  // The admin tools' requests (broker_admin_tools.cc).
+  const std::pair<int32_t, Reply (Broker::*)(const Command&)> admin_tools[] = {
+      {RequestCode::DELETE_TOPIC_IN_BROKER, &Broker::ProcessDeleteTopic},
+      {RequestCode::GET_TOPIC_STATS_INFO, &Broker::ProcessGetTopicStatsInfo},
+      {RequestCode::GET_CONSUME_STATS, &Broker::ProcessGetConsumeStats},
+      {RequestCode::GET_BROKER_RUNTIME_INFO, &Broker::ProcessGetBrokerRuntimeInfo},
+      {RequestCode::QUERY_MESSAGE, &Broker::ProcessQueryMessage},
+      {RequestCode::GET_CONSUMER_CONNECTION_LIST, &Broker::ProcessGetConsumerConnectionList},
+      {RequestCode::GET_BROKER_CONFIG, &Broker::ProcessGetBrokerConfig},
+      {RequestCode::UPDATE_BROKER_CONFIG, &Broker::ProcessUpdateBrokerConfig},
+      {RequestCode::INVOKE_BROKER_TO_RESET_OFFSET, &Broker::ProcessResetOffset},
+      {RequestCode::QUERY_TOPIC_CONSUME_BY_WHO, &Broker::ProcessQueryTopicConsumeByWho},
+  };
+  for (const auto& [code, fn] : admin_tools) {
+    add(code, [this, fn](const Command& r, Responder) { return (this->*fn)(r); });
+  }
 }
 
 void Broker::Stop(std::function<void()> done) {
@@ -520,6 +569,8 @@ Task<void> Broker::StopTask(std::function<void()> done) {
     store = co_await AwaitCallback<Status>(
         rt_.executor(), [this](std::function<void(Status)> cb) { store_->Shutdown(cb); });
   }
+  RMQ_LOG_INFO(rt_, "RocketmqBroker", "The broker[{}, {}] shutdown (store: {})",
+               config_.broker_name, broker_addr_, store.ToString());
   rt_.Trace(TraceEvent("BrokerStopped")
                 .Detail("BrokerName", config_.broker_name)
                 .Detail("Offsets", offsets.ToString())

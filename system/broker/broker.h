@@ -14,7 +14,12 @@
 //   GET_ALL_CONSUMER_OFFSET, GET_ALL_DELAY_OFFSET,
 //   GET_ALL_SUBSCRIPTIONGROUP_CONFIG (what a slave syncs),
 //   UPDATE_AND_CREATE_SUBSCRIPTIONGROUP
-//   VIEW_MESSAGE_BY_ID                                     QueryMessageProcessor
+//   VIEW_MESSAGE_BY_ID, QUERY_MESSAGE (a consume-queue scan) QueryMessageProcessor
+//   DELETE_TOPIC_IN_BROKER, GET_TOPIC_STATS_INFO,          AdminBrokerProcessor (the requests
+//   GET_CONSUME_STATS, GET_BROKER_RUNTIME_INFO,            of mqadmin / rmq-admin; see
+//   GET_CONSUMER_CONNECTION_LIST, GET_BROKER_CONFIG,       docs/admin.md)
+//   UPDATE_BROKER_CONFIG, INVOKE_BROKER_TO_RESET_OFFSET,
+//   QUERY_TOPIC_CONSUME_BY_WHO
 //   POP_MESSAGE, ACK_MESSAGE, CHANGE_MESSAGE_INVISIBLETIME PopService (RocketMQ 5.x's pop
 //                                                          consumption, an rmqsim addition)
 //   anything else: REQUEST_CODE_NOT_SUPPORTED              AdminBrokerProcessor
@@ -42,6 +47,7 @@
 #include "sim/runtime/service.h"
 #include "sim/runtime/task.h"
 #include "system/broker/broker_config.h"
+#include "system/broker/broker_stats.h"
 #include "system/broker/client_manager.h"
 #include "system/broker/pop_service.h"
 #include "system/broker/pull_request_hold_service.h"
@@ -146,6 +152,19 @@ class Broker final : public Service {
   Reply ProcessGetAllSubscriptionGroup(const Command& request);
   Reply ProcessUpdateSubscriptionGroup(const Command& request);
   Reply ProcessViewMessageById(const Command& request);
+  // The requests of the admin tools (broker_admin_tools.cc).
+  Reply ProcessDeleteTopic(const Command& request);
+  Reply ProcessGetTopicStatsInfo(const Command& request);
+  Reply ProcessGetConsumeStats(const Command& request);
+  Reply ProcessGetBrokerRuntimeInfo(const Command& request);
+  Reply ProcessQueryMessage(const Command& request);
+  Reply ProcessGetConsumerConnectionList(const Command& request);
+  Reply ProcessGetBrokerConfig(const Command& request);
+  Reply ProcessUpdateBrokerConfig(const Command& request);
+  Reply ProcessResetOffset(const Command& request);
+  Reply ProcessQueryTopicConsumeByWho(const Command& request);
+  // The settings by their Java names, as GET_BROKER_CONFIG returns them.
+  std::map<std::string, std::string> ConfigProperties() const;
 
   common::HostAddress StoreHost() const { return store_host_; }
 
@@ -186,6 +205,12 @@ class Broker final : public Service {
   uint64_t registrations_ok_ = 0;
   uint64_t registrations_failed_ = 0;
   uint64_t pull_requests_ = 0;
+  // Admin figures (broker_admin_tools.cc): message counters, the construction time (Java's
+  // StoreStatsService boot timestamp) and the configuration's data version.
+  BrokerStats stats_;
+  int64_t boot_timestamp_ms_ = ToUnixMillis(rt_.WallNow());
+  MonoTime boot_time_ = rt_.Now();
+  common::DataVersion config_version_{.timestamp = boot_timestamp_ms_, .counter = 0};
   LifetimeGuard guard_;
   TaskScope scope_;  // last: destroyed first
 };

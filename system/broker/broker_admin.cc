@@ -203,6 +203,23 @@ Broker::Reply Broker::ProcessUpdateAndCreateTopic(const Command& request) {
   }
   auto filter_type = common::ParseTopicFilterType(*filter);
   if (!filter_type.ok()) return Err(request, filter_type.status());
+  // rmqsim validation (Java 4.9.8 stores whatever it is given; 5.x's admin client checks the
+  // permission with PermName.isValid, whose wording is used here): queue counts within
+  // [0, kTopicQueueNumsMax], a permission within [0, 8).
+  for (const auto& [name, value] :
+       {std::pair{"readQueueNums", *read}, {"writeQueueNums", *write}}) {
+    if (value < 0 || value > kTopicQueueNumsMax) {
+      return request.CreateResponse(
+          ResponseCode::SYSTEM_ERROR,
+          std::string(name) + " " + std::to_string(value) + " is out of range [0, " +
+              std::to_string(kTopicQueueNumsMax) + "] for topic[" + *topic + "]");
+    }
+  }
+  if (*perm < 0 || *perm >= common::kPermPriority) {
+    return request.CreateResponse(
+        ResponseCode::SYSTEM_ERROR,
+        "topicPermission value: " + std::to_string(*perm) + " is invalid.");
+  }
   common::TopicConfig c;
   c.topic_name = *topic;
   c.read_queue_nums = *read;

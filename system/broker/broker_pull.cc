@@ -187,6 +187,7 @@ Broker::Reply Broker::ProcessPull(const Command& request, Responder responder, b
     }
     switch (resp.code) {
       case ResponseCode::SUCCESS: {
+        stats_.OnGet(rt_.Now(), h.consumer_group, h.topic, r.message_count());
         common::Bytes body = r.ConcatenatedBody();
         resp.body.assign(reinterpret_cast<const char*>(body.data()), body.size());
         break;

@@ -65,7 +65,8 @@ StatusOr<SendHeader> ParseSendHeader(const RemotingCommand& r) {
   return h;
 }
 
-int32_t SendCodeOf(store::PutMessageStatus s, std::string* remark) {
+// `max_message_size` is MessageStoreConfig.maxMessageSize, named in the MESSAGE_ILLEGAL remark.
+int32_t SendCodeOf(store::PutMessageStatus s, int32_t max_message_size, std::string* remark) {
   using store::PutMessageStatus;
   switch (s) {
     case PutMessageStatus::kPutOk:
@@ -81,9 +82,11 @@ int32_t SendCodeOf(store::PutMessageStatus s, std::string* remark) {
       return ResponseCode::SYSTEM_ERROR;
     case PutMessageStatus::kMessageIllegal:
     case PutMessageStatus::kPropertiesSizeExceeded:
+      // SendMessageProcessor.handlePutMessageResult (4.9.8) names the configured limit in bytes.
       *remark =
           "the message is illegal, maybe msg body or properties length not matched. msg body "
-          "length limit 128k, msg properties length limit 32k.";
+          "length limit " +
+          std::to_string(max_message_size) + "B, msg properties length limit 32KB.";
       return ResponseCode::MESSAGE_ILLEGAL;
     case PutMessageStatus::kServiceNotAvailable:
       *remark =
@@ -116,9 +119,10 @@ RemotingCommand Finish(RemotingCommand resp, int32_t code, std::string remark) {
   return resp;
 }
 
-void FillPutResult(RemotingCommand& resp, const store::PutMessageResult& r, int32_t queue_id) {
+void FillPutResult(RemotingCommand& resp, const store::PutMessageResult& r, int32_t queue_id,
+                   int32_t max_message_size) {
   std::string remark;
-  resp.code = SendCodeOf(r.status, &remark);
+  resp.code = SendCodeOf(r.status, max_message_size, &remark);
   if (r.has_append_result &&
       (resp.code == ResponseCode::SUCCESS || resp.code == ResponseCode::FLUSH_DISK_TIMEOUT ||
        resp.code == ResponseCode::FLUSH_SLAVE_TIMEOUT ||
@@ -292,11 +296,12 @@ Broker::Reply Broker::ProcessSend(const Command& request, Responder responder) {
         resp, ResponseCode::NO_PERMISSION,
         "the broker[" + config_.broker_ip1 + "] sending transaction message is forbidden");
   }
-  store_->PutMessage(std::move(put),
-                     guard_.Wrap([resp, responder, queue_id](store::PutMessageResult r) mutable {
-                       FillPutResult(resp, r, queue_id);
-                       responder.Respond(std::move(resp));
-                     }));
+  auto done = [this, resp, responder, queue_id](store::PutMessageResult r) mutable {
+    FillPutResult(resp, r, queue_id, store_config_.max_message_size);
+    if (resp.code == ResponseCode::SUCCESS) stats_.OnPut(rt_.Now(), r.append_result.msg_num);
+    responder.Respond(std::move(resp));
+  };
+  store_->PutMessage(std::move(put), guard_.Wrap(std::move(done)));
   return std::nullopt;
 }
 
@@ -344,11 +349,12 @@ Broker::Reply Broker::ProcessSendBatch(const Command& request, Responder respond
     for (const auto& [k, v] : batch_props) m.PutProperty(k, v);
   }
   put.messages = std::move(*messages);
-  store_->PutMessages(std::move(put),
-                      guard_.Wrap([resp, responder, queue_id](store::PutMessageResult r) mutable {
-                        FillPutResult(resp, r, queue_id);
-                        responder.Respond(std::move(resp));
-                      }));
+  auto done = [this, resp, responder, queue_id](store::PutMessageResult r) mutable {
+    FillPutResult(resp, r, queue_id, store_config_.max_message_size);
+    if (resp.code == ResponseCode::SUCCESS) stats_.OnPut(rt_.Now(), r.append_result.msg_num);
+    responder.Respond(std::move(resp));
+  };
+  store_->PutMessages(std::move(put), guard_.Wrap(std::move(done)));
   return std::nullopt;
 }
 

@@ -67,6 +67,17 @@ bool TopicConfigManager::IsOrderTopic(const std::string& topic) const {
   return c != nullptr && c->order;
 }
 
+bool TopicConfigManager::DeleteTopicConfig(const std::string& topic) {
+  if (table_.erase(topic) == 0) return false;
+  system_topics_.erase(topic);
+  NextVersion();
+  rt_.Trace(TraceEvent("BrokerTopicDeleted")
+                .Detail("Topic", topic)
+                .Detail("Counter", data_version_.counter));
+  Persist();
+  return true;
+}
+
 void TopicConfigManager::NextVersion() {
   // DataVersion.nextVersion: timestamp = now, counter + 1.
   data_version_.timestamp = ToUnixMillis(rt_.WallNow());

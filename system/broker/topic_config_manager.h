@@ -29,6 +29,9 @@ namespace rmqsim::broker {
 inline constexpr int32_t kScheduleTopicQueueNum = 18;
 // MixAll.DLQ_NUMS_PER_GROUP.
 inline constexpr int32_t kDlqNumsPerGroup = 1;
+// rmqsim's bound on a topic's read and write queue counts in UPDATE_AND_CREATE_TOPIC (Java has
+// none; every queue is a consume-queue directory, and 1024 is far above what brokers use).
+inline constexpr int32_t kTopicQueueNumsMax = 1024;
 
 class TopicConfigManager {
  public:
@@ -62,6 +65,15 @@ class TopicConfigManager {
                                                          int32_t topic_sys_flag);
   // updateTopicConfig (UPDATE_AND_CREATE_TOPIC): replaces or adds.
   void UpdateTopicConfig(const common::TopicConfig& config);
+  // deleteTopicConfig (DELETE_TOPIC_IN_BROKER): removes the topic, bumps the data version and
+  // persists. False if there was no such topic. No re-registration (as Java: the name servers
+  // are told by DELETE_TOPIC_IN_NAMESRV, and the next registration no longer carries it).
+  bool DeleteTopicConfig(const std::string& topic);
+  // DataVersion.nextVersion without a topic change (a new brokerPermission must reach the name
+  // servers, which skip registrations whose version they have seen).
+  void BumpDataVersion() { NextVersion(); }
+  // UPDATE_BROKER_CONFIG: the broker's settings changed at runtime (autoCreateTopicEnable).
+  void set_broker_config(const BrokerConfig& config) { config_ = config; }
 
   // SlaveSynchronize.syncTopicConfig: the master's table and version when its version differs
   // from ours; persisted. True if replaced. (No re-registration: a slave's topics do not make

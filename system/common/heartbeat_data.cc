@@ -55,49 +55,6 @@ bool IsTagType(std::string_view type) {
   return type.empty() || type == kExpressionTypeTag;
 }
 
-Json SubscriptionToJson(const SubscriptionData& s) {
-  Json j = Json::object();
-  j["classFilterMode"] = s.class_filter_mode;
-  j["codeSet"] = Json::array();
-  for (int32_t c : s.code_set) j["codeSet"].push_back(c);
-  j["expressionType"] = s.expression_type;
-  j["subString"] = s.sub_string;
-  j["subVersion"] = s.sub_version;
-  j["tagsSet"] = Json::array();
-  for (const auto& t : s.tags_set) j["tagsSet"].push_back(t);
-  j["topic"] = s.topic;
-  return j;
-}
-
-Status SubscriptionFromJson(const Json& j, const std::string& path, SubscriptionData* out) {
-  RMQ_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Make(j, path));
-  SubscriptionData s;
-  RMQ_RETURN_IF_ERROR(r.String("topic", &s.topic));
-  RMQ_RETURN_IF_ERROR(r.String("subString", &s.sub_string));
-  RMQ_RETURN_IF_ERROR(r.Bool("classFilterMode", &s.class_filter_mode));
-  RMQ_RETURN_IF_ERROR(r.String("expressionType", &s.expression_type));
-  RMQ_RETURN_IF_ERROR(r.Int64("subVersion", &s.sub_version));
-  RMQ_ASSIGN_OR_RETURN(const Json* tags, r.Array("tagsSet"));
-  if (tags != nullptr) {
-    for (size_t i = 0; i < tags->size(); ++i) {
-      std::string t;
-      RMQ_RETURN_IF_ERROR(json_internal::AsString(
-          (*tags)[i], r.PathOf("tagsSet") + "[" + std::to_string(i) + "]", &t));
-      s.tags_set.insert(std::move(t));
-    }
-  }
-  RMQ_ASSIGN_OR_RETURN(const Json* codes, r.Array("codeSet"));
-  if (codes != nullptr) {
-    for (size_t i = 0; i < codes->size(); ++i) {
-      int32_t c = 0;
-      RMQ_RETURN_IF_ERROR(json_internal::AsInt32(
-          (*codes)[i], r.PathOf("codeSet") + "[" + std::to_string(i) + "]", &c));
-      s.code_set.insert(c);
-    }
-  }
-  *out = std::move(s);
-  return Status::Ok();
-}
 
 Status ConsumerFromJson(const Json& j, const std::string& path, ConsumerData* out) {
   RMQ_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Make(j, path));
@@ -123,7 +80,7 @@ Status ConsumerFromJson(const Json& j, const std::string& path, ConsumerData* ou
   if (subs != nullptr) {
     for (size_t i = 0; i < subs->size(); ++i) {
       SubscriptionData s;
-      RMQ_RETURN_IF_ERROR(SubscriptionFromJson(
+      RMQ_RETURN_IF_ERROR(json_internal::SubscriptionFromJson(
           (*subs)[i], r.PathOf("subscriptionDataSet") + "[" + std::to_string(i) + "]", &s));
       c.subscription_data_set.push_back(std::move(s));
     }
@@ -205,7 +162,7 @@ std::string EncodeHeartbeatData(const HeartbeatData& data) {
     cj["messageModel"] = std::string(MessageModelName(c.message_model));
     cj["subscriptionDataSet"] = Json::array();
     for (const SubscriptionData& s : c.subscription_data_set) {
-      cj["subscriptionDataSet"].push_back(SubscriptionToJson(s));
+      cj["subscriptionDataSet"].push_back(json_internal::SubscriptionToJson(s));
     }
     cj["unitMode"] = c.unit_mode;
     j["consumerDataSet"].push_back(std::move(cj));
@@ -243,5 +200,53 @@ StatusOr<HeartbeatData> DecodeHeartbeatData(std::string_view json) {
   }
   return h;
 }
+
+namespace json_internal {
+
+Json SubscriptionToJson(const SubscriptionData& s) {
+  Json j = Json::object();
+  j["classFilterMode"] = s.class_filter_mode;
+  j["codeSet"] = Json::array();
+  for (int32_t c : s.code_set) j["codeSet"].push_back(c);
+  j["expressionType"] = s.expression_type;
+  j["subString"] = s.sub_string;
+  j["subVersion"] = s.sub_version;
+  j["tagsSet"] = Json::array();
+  for (const auto& t : s.tags_set) j["tagsSet"].push_back(t);
+  j["topic"] = s.topic;
+  return j;
+}
+
+Status SubscriptionFromJson(const Json& j, const std::string& path, SubscriptionData* out) {
+  RMQ_ASSIGN_OR_RETURN(ObjectReader r, ObjectReader::Make(j, path));
+  SubscriptionData s;
+  RMQ_RETURN_IF_ERROR(r.String("topic", &s.topic));
+  RMQ_RETURN_IF_ERROR(r.String("subString", &s.sub_string));
+  RMQ_RETURN_IF_ERROR(r.Bool("classFilterMode", &s.class_filter_mode));
+  RMQ_RETURN_IF_ERROR(r.String("expressionType", &s.expression_type));
+  RMQ_RETURN_IF_ERROR(r.Int64("subVersion", &s.sub_version));
+  RMQ_ASSIGN_OR_RETURN(const Json* tags, r.Array("tagsSet"));
+  if (tags != nullptr) {
+    for (size_t i = 0; i < tags->size(); ++i) {
+      std::string t;
+      RMQ_RETURN_IF_ERROR(json_internal::AsString(
+          (*tags)[i], r.PathOf("tagsSet") + "[" + std::to_string(i) + "]", &t));
+      s.tags_set.insert(std::move(t));
+    }
+  }
+  RMQ_ASSIGN_OR_RETURN(const Json* codes, r.Array("codeSet"));
+  if (codes != nullptr) {
+    for (size_t i = 0; i < codes->size(); ++i) {
+      int32_t c = 0;
+      RMQ_RETURN_IF_ERROR(json_internal::AsInt32(
+          (*codes)[i], r.PathOf("codeSet") + "[" + std::to_string(i) + "]", &c));
+      s.code_set.insert(c);
+    }
+  }
+  *out = std::move(s);
+  return Status::Ok();
+}
+
+}  // namespace json_internal
 
 }  // namespace rmqsim::common

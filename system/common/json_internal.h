@@ -16,6 +16,7 @@
 namespace rmqsim::common {
 struct TopicConfig;
 struct MessageQueue;
+struct SubscriptionData;
 }  // namespace rmqsim::common
 
 namespace rmqsim::common::json_internal {
@@ -84,5 +85,9 @@ Json TopicConfigToJson(const TopicConfig& c);
 Status TopicConfigFromJson(const Json& j, const std::string& path, TopicConfig* out);
 Json MessageQueueToJson(const MessageQueue& q);
 Status MessageQueueFromJson(const Json& j, const std::string& path, MessageQueue* out);
+
+// SubscriptionData as Java's fastjson writes it (heartbeats, consumer connection lists), and back.
+Json SubscriptionToJson(const SubscriptionData& s);
+Status SubscriptionFromJson(const Json& j, const std::string& path, SubscriptionData* out);
 
 }  // namespace rmqsim::common::json_internal

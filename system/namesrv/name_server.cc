@@ -4,6 +4,7 @@
 
 #include "sim/base/buggify.h"
 #include "sim/base/planted_bugs.h"
+#include "sim/runtime/log.h"
 
 #include "system/common/checksum.h"
 #include "system/common/mix_all.h"
@@ -34,7 +35,9 @@ constexpr size_t kRegisterBodyMemos = 256;
 NameServer::NameServer(Runtime& rt, NamesrvConfig config) : rt_(rt), config_(std::move(config)) {
   remoting::RemotingServerOptions opts;
   opts.listen = config_.listen;
-  opts.unknown_code_policy = remoting::UnknownCodePolicy::kIgnore;
+  // 4.9.8's DefaultRequestProcessor leaves an unknown code unanswered (the caller waits for its
+  // timeout); rmqsim answers REQUEST_CODE_NOT_SUPPORTED, as the broker does.
+  opts.unknown_code_policy = remoting::UnknownCodePolicy::kRespondNotSupported;
   opts.channel_idle_timeout = config_.channel_idle_timeout;
   server_ = std::make_unique<remoting::RemotingServer>(rt_, opts);
 }
@@ -53,6 +56,8 @@ Status NameServer::Start() {
       }));
   RMQ_RETURN_IF_ERROR(server_->Start());
   rt_.Trace(TraceEvent("NamesrvStarted").Detail("Address", server_->address().ToString()));
+  RMQ_LOG_INFO(rt_, "RocketmqNamesrv", "The Name Server boot success. serializeType=JSON ({})",
+               server_->address().ToString());
   ScheduleScan(config_.scan_first_delay);
   return Status::Ok();
 }
@@ -89,6 +94,10 @@ void NameServer::Scan() {
 void NameServer::TraceRemoval(const Removal& r, RemovalReason reason) {
   std::string topics;
   for (const auto& t : r.topics_removed) topics += (topics.empty() ? "" : ",") + t;
+  RMQ_LOG_INFO(rt_, "RocketmqNamesrv", "remove brokerAddr[{}] of {} from brokerLiveTable ({}){}{}",
+               r.broker_addr, r.broker_name, RemovalReasonName(reason),
+               r.broker_name_removed ? "; brokerName removed" : "",
+               topics.empty() ? "" : "; topics removed: " + topics);
   rt_.Trace(TraceEvent("BrokerRemoved")
                 .Detail("BrokerAddr", r.broker_addr)
                 .Detail("BrokerName", r.broker_name)
@@ -204,6 +213,19 @@ std::optional<RemotingCommand> NameServer::RegisterBroker(const RemotingCommand&
                           &ha_server_addr.status(), &broker_id.status()}) {
     if (!s->ok()) return SystemError(*s);
   }
+  // Stricter than 4.9.8, which registers whatever the header holds (brokerId -1, an empty
+  // address): a route pointing at such a broker would send clients nowhere.
+  if (*broker_id < 0) {
+    return Error(ResponseCode::SYSTEM_ERROR,
+                 "REGISTER_BROKER: brokerId " + std::to_string(*broker_id) + " is negative");
+  }
+  if (broker_name->empty() || cluster_name->empty()) {
+    return Error(ResponseCode::SYSTEM_ERROR, "REGISTER_BROKER: empty brokerName or clusterName");
+  }
+  if (auto a = Address::Parse(*broker_addr); !a.ok() || a->port == 0) {
+    return Error(ResponseCode::SYSTEM_ERROR, "REGISTER_BROKER: brokerAddr '" + *broker_addr +
+                                                 "' is not host:port");
+  }
   auto crc = req.GetOptionalInt32("bodyCrc32");
   if (!crc.ok()) return SystemError(crc.status());
   int32_t body_crc = crc->value_or(0);
@@ -240,6 +262,8 @@ std::optional<RemotingCommand> NameServer::RegisterBroker(const RemotingCommand&
   bool was_live = routes_.IsBrokerLive(r.broker_addr);
   common::RegisterBrokerResult result = routes_.RegisterBroker(r, rt_.WallNow());
   if (!was_live) {
+    RMQ_LOG_INFO(rt_, "RocketmqNamesrv", "new broker registered, {} {} (brokerId {}, cluster {})",
+                 r.broker_addr, r.broker_name, r.broker_id, r.cluster_name);
     rt_.Trace(TraceEvent("BrokerRegistered")
                   .Detail("BrokerAddr", r.broker_addr)
                   .Detail("BrokerName", r.broker_name)

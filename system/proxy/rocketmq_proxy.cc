@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "sim/base/planted_bugs.h"
+#include "sim/runtime/log.h"
 #include "system/common/consumer_bodies.h"
 #include "system/common/heartbeat_data.h"
 #include "system/common/route_data.h"
@@ -109,6 +110,8 @@ Status RocketMQProxy::Start() {
     admin_listener_ = std::move(*a);
     admin_bound_ = admin_listener_->address();
   }
+  RMQ_LOG_INFO(rt_, "RocketmqProxy", "The proxy boot success on {} (stat prefix {}, {} clusters)",
+               bound_.ToString(), config_.stat_prefix, config_.clusters.size());
   rt_.Trace(TraceEvent("ProxyStarted")
                 .Detail("Address", bound_.ToString())
                 .Detail("StatPrefix", config_.stat_prefix)

@@ -28,6 +28,16 @@ inline constexpr uint32_t kHeaderLengthMax = 0xFFFFFF;
 // with kResourceExhausted rather than growing the map without bound.
 inline constexpr size_t kInflightRequestsPerChannelMax = 65535;
 
+// Bytes a server holds of frames not yet complete, over all its connections (each one holds at
+// most one frame: kFrameBytesMax). Netty has no such cap: 30 connections each sending 15 MiB of
+// an unfinished frame grew a broker by 450 MB. Past it, the connection holding the most is closed
+// (rmqsim's addition). 256 MiB leaves room for 60 clients sending 4 MiB messages at once.
+inline constexpr size_t kServerBufferedInputMax = 256 * 1024 * 1024;
+// A frame whose first bytes arrived this long ago and which is still incomplete when more bytes
+// come closes its connection (a slow sender holding a buffer; rmqsim's addition). The idle
+// timeout covers a sender that goes silent.
+inline constexpr Duration kPartialFrameTimeoutDefault = seconds(60);
+
 // Client connect timeout: com.rocketmq.remoting.client.connect.timeout = 3000 ms.
 inline constexpr Duration kConnectTimeoutDefault = seconds(3);
 // A channel with no read or write for this long is closed, on both sides:

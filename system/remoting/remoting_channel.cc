@@ -77,9 +77,27 @@ void RemotingChannel::Start(RequestHandler on_request, CloseHandler on_close) {
 void RemotingChannel::OnData(std::span<const std::byte> bytes) {
   if (!open_) return;
   auto self = shared_from_this();  // handlers may drop every other reference
-  last_activity_ = rt_.Now();
+  const MonoTime now = rt_.Now();
+  last_activity_ = now;
+  if (decoder_.buffered_bytes() > 0 && options_.partial_frame_timeout > Duration::zero() &&
+      now - partial_since_ > options_.partial_frame_timeout) {
+    rt_.Trace(TraceEvent("RemotingPartialFrameTimeout", Severity::kWarn)
+                  .Detail("ChannelId", id_)
+                  .Detail("Remote", remote_.ToString())
+                  .Detail("Buffered", decoder_.buffered_bytes())
+                  .Detail("AgeMs", ToMillis(now - partial_since_)));
+    CloseInternal(TimeoutError("a frame from " + remote_.ToString() + " still incomplete after " +
+                               FormatDuration(now - partial_since_)));
+    return;
+  }
+  const bool had_partial = decoder_.buffered_bytes() > 0;
+  const uint64_t frames_before = decoder_.frames_decoded();
   Status s =
       decoder_.Feed(bytes, [this](RemotingCommand c) { return HandleCommand(std::move(c)); });
+  if (decoder_.buffered_bytes() > 0 && (!had_partial || decoder_.frames_decoded() != frames_before)) {
+    partial_since_ = now;  // a new incomplete frame
+  }
+  ReportBuffered();
   if (!s.ok() && open_) {
     rt_.Trace(TraceEvent("RemotingDecodeError", Severity::kWarn)
                   .Detail("ChannelId", id_)
@@ -408,9 +426,19 @@ void RemotingChannel::Close(Status reason) {
   CloseInternal(std::move(reason));
 }
 
+void RemotingChannel::ReportBuffered() {
+  const size_t now_buffered = open_ ? decoder_.buffered_bytes() : 0;
+  if (now_buffered == reported_buffered_ || !options_.on_buffered_change) return;
+  const int64_t delta =
+      static_cast<int64_t>(now_buffered) - static_cast<int64_t>(reported_buffered_);
+  reported_buffered_ = now_buffered;
+  options_.on_buffered_change(delta);
+}
+
 void RemotingChannel::CloseInternal(Status reason) {
   if (!open_) return;
   open_ = false;
+  ReportBuffered();
   close_reason_ = std::move(reason);
   conn_->Close();
   if (idle_timer_.valid()) rt_.executor().Cancel(idle_timer_);

@@ -47,6 +47,10 @@ struct ChannelOptions {
   Duration idle_timeout = limits::kChannelIdleTimeoutDefault;
   size_t inflight_requests_max = limits::kInflightRequestsPerChannelMax;
   uint32_t frame_length_max = limits::kFrameLengthMax;
+  // An incomplete frame older than this when more bytes arrive closes the channel; zero: never.
+  Duration partial_frame_timeout = limits::kPartialFrameTimeoutDefault;
+  // Told each change of the bytes held for incomplete frames (and their release at close).
+  std::function<void(int64_t delta)> on_buffered_change;
 };
 
 // Request ids (opaque) of one endpoint. Like Java's process-wide counter: starts at 0, counts up
@@ -118,6 +122,8 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   // Requests sent on this channel still waiting for their response.
   size_t inflight() const { return pending_.size(); }
   uint64_t frames_received() const { return decoder_.frames_decoded(); }
+  // Bytes received of a frame not yet complete.
+  size_t buffered_input_bytes() const { return decoder_.buffered_bytes(); }
 
   // Sends a command as it is (flags, opaque and serialization type untouched). Errors: kClosed,
   // kResourceExhausted (the connection's send buffer is full; nothing was queued),
@@ -174,6 +180,8 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   RemotingChannel(Runtime& rt, std::shared_ptr<Connection> connection, ChannelOptions options,
                   std::shared_ptr<OpaqueSequence> opaques);
 
+  // Reports the change of decoder_.buffered_bytes() (zero once closed) to on_buffered_change.
+  void ReportBuffered();
   void OnData(std::span<const std::byte> bytes);
   void OnPeerClosed(const Status& status);
   // Returns whether decoding should go on.
@@ -208,6 +216,8 @@ class RemotingChannel : public std::enable_shared_from_this<RemotingChannel> {
   Address local_;
   Address remote_;
   FrameDecoder decoder_;
+  size_t reported_buffered_ = 0;
+  MonoTime partial_since_{};  // when the incomplete frame in decoder_ began
   RequestHandler on_request_;
   CloseHandler on_close_;
   bool started_ = false;

@@ -68,7 +68,11 @@ void RemotingServer::OnAccept(std::shared_ptr<Connection> connection) {
   ChannelOptions channel_options{.side = ChannelSide::kServer,
                                  .idle_timeout = options_.channel_idle_timeout,
                                  .inflight_requests_max = options_.inflight_requests_max,
-                                 .frame_length_max = options_.frame_length_max};
+                                 .frame_length_max = options_.frame_length_max,
+                                 .partial_frame_timeout = options_.partial_frame_timeout,
+                                 .on_buffered_change = guard_.Wrap([this](int64_t delta) {
+                                   OnBufferedChange(delta);
+                                 })};
   auto channel = RemotingChannel::Create(rt_, std::move(connection), channel_options, opaques_);
   channels_.emplace(channel->id(), channel);
   channel->Start(
@@ -80,6 +84,30 @@ void RemotingServer::OnAccept(std::shared_ptr<Connection> connection) {
       }));
   // Listeners may add more: index, not iterators.
   for (size_t i = 0; i < connect_listeners_.size(); ++i) connect_listeners_[i](channel);
+}
+
+void RemotingServer::OnBufferedChange(int64_t delta) {
+  buffered_input_ = static_cast<size_t>(static_cast<int64_t>(buffered_input_) + delta);
+  if (options_.buffered_input_max == 0 || buffered_input_ <= options_.buffered_input_max) return;
+  std::shared_ptr<RemotingChannel> largest;
+  for (const auto& [id, ch] : channels_) {
+    if (ch->is_open() &&
+        (!largest || ch->buffered_input_bytes() > largest->buffered_input_bytes())) {
+      largest = ch;
+    }
+  }
+  if (!largest) return;
+  ++input_budget_closes_;
+  rt_.Trace(TraceEvent("RemotingInputBudgetExceeded", Severity::kWarn)
+                .Detail("Buffered", buffered_input_)
+                .Detail("Max", options_.buffered_input_max)
+                .Detail("ChannelId", largest->id())
+                .Detail("Remote", largest->remote_address().ToString())
+                .Detail("ChannelBuffered", largest->buffered_input_bytes()));
+  largest->Close(ResourceExhaustedError(
+      "the server holds " + std::to_string(buffered_input_) +
+      " bytes of incomplete frames (cap " + std::to_string(options_.buffered_input_max) +
+      "); this connection held the most"));
 }
 
 void RemotingServer::OnChannelClosed(const std::shared_ptr<RemotingChannel>& channel,

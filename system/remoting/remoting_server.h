@@ -31,13 +31,18 @@ namespace rmqsim::remoting {
 struct RemotingServerOptions {
   // Where to listen; port 0 picks a free port (see address()).
   Address listen;
-  // Broker: kRespondNotSupported. Name server (4.9.8): kIgnore.
+  // Broker and name server: kRespondNotSupported (4.9.8's name server: kIgnore).
   UnknownCodePolicy unknown_code_policy = UnknownCodePolicy::kRespondNotSupported;
   // serverChannelMaxIdleTimeSeconds; zero disables the idle close.
   Duration channel_idle_timeout = limits::kChannelIdleTimeoutDefault;
   // Bounds requests the server itself sends on one channel and awaits (Invoke).
   size_t inflight_requests_max = limits::kInflightRequestsPerChannelMax;
   uint32_t frame_length_max = limits::kFrameLengthMax;
+  // Bytes of incomplete frames held over all channels; past it the channel holding the most is
+  // closed (input_budget_closes()). Zero: no cap.
+  size_t buffered_input_max = limits::kServerBufferedInputMax;
+  // See ChannelOptions::partial_frame_timeout.
+  Duration partial_frame_timeout = limits::kPartialFrameTimeoutDefault;
 };
 
 class RemotingServer {
@@ -81,9 +86,15 @@ class RemotingServer {
   std::vector<std::shared_ptr<RemotingChannel>> channels() const;
   std::shared_ptr<RemotingChannel> FindChannel(uint64_t id) const;
   size_t channel_count() const { return channels_.size(); }
+  // Bytes of incomplete frames held now, over all channels.
+  size_t buffered_input_bytes() const { return buffered_input_; }
+  // Channels closed because buffered_input_max was passed.
+  uint64_t input_budget_closes() const { return input_budget_closes_; }
   const RequestDispatcher& dispatcher() const { return dispatcher_; }
 
  private:
+  // Accounts a channel's change of buffered input; closes the largest holder past the cap.
+  void OnBufferedChange(int64_t delta);
   void OnAccept(std::shared_ptr<Connection> connection);
   void OnChannelClosed(const std::shared_ptr<RemotingChannel>& channel, const Status& reason);
 
@@ -95,6 +106,8 @@ class RemotingServer {
   bool shut_down_ = false;
   std::shared_ptr<OpaqueSequence> opaques_ = std::make_shared<OpaqueSequence>();
   std::map<uint64_t, std::shared_ptr<RemotingChannel>> channels_;  // by id: stable order
+  size_t buffered_input_ = 0;
+  uint64_t input_budget_closes_ = 0;
   std::vector<ChannelListener> connect_listeners_;
   std::vector<ChannelCloseListener> close_listeners_;
   LifetimeGuard guard_;

@@ -5,6 +5,7 @@
 
 #include "sim/base/buggify.h"
 #include "sim/base/planted_bugs.h"
+#include "sim/runtime/log.h"
 #include "system/common/java_string.h"
 #include "system/common/message_const.h"
 #include "system/common/message_id.h"
@@ -240,15 +241,79 @@ StatusOr<CommitLog::RecoverResult> CommitLog::RecoverFrom(size_t index, bool che
   result.end_offset = process_offset + pos;
   result.truncated_bytes = std::max<int64_t>(0, old_end - result.end_offset);
   queue_.set_flushed_where(result.end_offset);
-  RMQ_RETURN_IF_ERROR(queue_.TruncateDirtyFiles(result.end_offset));
+  // Whole records after the cut mean damage in the middle of the log, not a write torn by a
+  // crash. Java cuts the log there too (and deletes what follows); rmqsim keeps what follows
+  // aside, and says what the log no longer serves.
+  const IntactAfterCut intact =
+      stop_reason.empty() ? IntactAfterCut{} : CountIntactAfterCut(index, pos);
+  if (intact.records > 0) {
+    const std::string dir = config_.store_path_root_dir + "/corrupt/commitlog";
+    std::vector<std::string> kept;
+    RMQ_RETURN_IF_ERROR(queue_.SetAsideFrom(result.end_offset, dir, &kept));
+    std::string names;
+    for (const auto& k : kept) names += (names.empty() ? "" : ", ") + k;
+    RMQ_LOG_ERROR(rt_, "RocketmqStore",
+                  "commit log damaged at offset {} ({}): the log now ends there; {} intact "
+                  "record(s) after it ({} bytes in all, {} segment(s)) are no longer served; "
+                  "they are kept in {}",
+                  result.end_offset, stop_reason, intact.records, result.truncated_bytes,
+                  intact.segments, names);
+  } else {
+    RMQ_RETURN_IF_ERROR(queue_.TruncateDirtyFiles(result.end_offset));
+    if (result.truncated_bytes > 0) {
+      RMQ_LOG_WARN(rt_, "RocketmqStore",
+                   "commit log truncated at offset {}: {} byte(s) after the last whole record "
+                   "dropped ({})",
+                   result.end_offset, result.truncated_bytes, stop_reason);
+    }
+  }
   if (result.truncated_bytes > 0) {
     rt_.Trace(TraceEvent("StoreCommitLogTruncated", Severity::kWarn)
                   .Detail("Offset", result.end_offset)
                   .Detail("Bytes", result.truncated_bytes)
-                  .Detail("Reason", stop_reason));
+                  .Detail("Reason", stop_reason)
+                  .Detail("IntactRecordsAfter", intact.records));
   }
   RefreshLastModified();
   return result;
+}
+
+CommitLog::IntactAfterCut CommitLog::CountIntactAfterCut(size_t index, int64_t pos) const {
+  IntactAfterCut out;
+  const auto& files = queue_.files();
+  // Counts the whole records from `at` in segment `i` on, up to the first that is not one.
+  auto count_from = [&](size_t i, int64_t at) {
+    SegmentReader reader(*files[i]);
+    uint64_t n = 0;
+    while (true) {
+      Record rec = CheckMessageAndReturnSize(reader, *files[i], at, /*check_crc=*/true);
+      if (rec.kind != RecordKind::kMessage) break;
+      at += rec.size;
+      ++n;
+    }
+    return n;
+  };
+  // In the cut segment: the bad record's own length, if its header is sound, says where the next
+  // one would start.
+  {
+    SegmentReader reader(*files[index]);
+    auto header = reader.View(pos, 8);
+    if (header.ok() &&
+        common::LoadI32(header->data() + 4) == common::kMessageMagicCode) {
+      const int32_t size = common::LoadI32(header->data());
+      if (size > 0 && pos + size < files[index]->file_size()) {
+        const uint64_t n = count_from(index, pos + size);
+        out.records += n;
+        if (n > 0) out.segments = 1;
+      }
+    }
+  }
+  for (size_t i = index + 1; i < files.size(); ++i) {
+    const uint64_t n = count_from(i, 0);
+    out.records += n;
+    if (n > 0) ++out.segments;
+  }
+  return out;
 }
 
 void CommitLog::RefreshLastModified() {

@@ -75,6 +75,11 @@ class CommitLog {
     Status read_error;  // kReadError only
   };
 
+  // Whole records found after a recovery cut, and the segments they are in.
+  struct IntactAfterCut {
+    uint64_t records = 0;
+    uint64_t segments = 0;
+  };
   struct RecoverResult {
     int64_t start_offset = 0;     // where the scan began
     int64_t end_offset = 0;       // the recovered end (first invalid byte)
@@ -178,6 +183,7 @@ class CommitLog {
     StatusCallback done;
   };
 
+  IntactAfterCut CountIntactAfterCut(size_t index, int64_t pos) const;
   StatusOr<RecoverResult> RecoverFrom(size_t index, bool check_crc);
   AppendOutcome AppendRecords(common::Bytes& records, const std::vector<size_t>& starts,
                               const TopicQueueKey& key, int32_t tran_type, int64_t store_ts,

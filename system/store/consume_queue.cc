@@ -66,6 +66,7 @@ Status ConsumeQueue::Recover() {
       }
       RawEntry e = EntryAt(*view, 0);
       if (!e.written()) break;
+      if (!e.pre_blank() && e.offset < max_physic_offset_) break;  // goes backwards: damaged
       file_offset = i + kUnit;
       if (!e.pre_blank()) max_physic_offset_ = e.offset + e.size;
     }
@@ -77,6 +78,17 @@ Status ConsumeQueue::Recover() {
     break;
   }
   process_offset += file_offset;
+  cut_entry_ = process_offset / kUnit;
+  // What looks written after the cut (this segment's rest, and the segments after it).
+  entries_dropped_ = 0;
+  for (size_t f = index; f < files.size(); ++f) {
+    SegmentReader reader(*files[f]);
+    for (int64_t i = f == index ? file_offset + kUnit : 0; i + kUnit <= file_size; i += kUnit) {
+      auto view = reader.View(i, static_cast<size_t>(kUnit));
+      if (!view.ok()) break;
+      if (EntryAt(*view, 0).written()) ++entries_dropped_;
+    }
+  }
   queue_.set_flushed_where(process_offset);
   return queue_.TruncateDirtyFiles(process_offset);
 }

@@ -29,8 +29,15 @@ class ConsumeQueue {
 
   Status Load() { return queue_.Load(); }
   // ConsumeQueue.recover: from the third-last file, keeps entries while they look written
-  // (offset >= 0, size > 0); cuts the queue after the last one.
+  // (offset >= 0, size > 0) and, stricter than Java, point past the previous entry's record;
+  // cuts the queue after the last one. Written-looking entries after the cut mean the queue was
+  // damaged, not merely left unfinished: see entries_dropped().
   Status Recover();
+  // Entries after the recovery cut that looked written (0: the queue just ended there). The store
+  // then rebuilds the queue from the commit log from max_physic_offset() on.
+  uint64_t entries_dropped() const { return entries_dropped_; }
+  // The queue offset (entry number) where recovery cut the queue.
+  int64_t cut_entry() const { return cut_entry_; }
 
   // End (offset + size) of the commit-log record of the newest entry; -1 when none.
   int64_t max_physic_offset() const { return max_physic_offset_; }
@@ -82,6 +89,8 @@ class ConsumeQueue {
   int32_t queue_id_;
   MappedFileQueue queue_;
   int64_t max_physic_offset_ = -1;
+  uint64_t entries_dropped_ = 0;
+  int64_t cut_entry_ = 0;
   int64_t min_logic_offset_ = 0;
 };
 

@@ -5,6 +5,7 @@
 
 #include "sim/base/assert.h"
 #include "sim/base/buggify.h"
+#include "sim/runtime/log.h"
 #include "system/common/java_string.h"
 #include "system/common/properties.h"
 #include "system/common/sys_flag.h"
@@ -126,11 +127,29 @@ Status DefaultMessageStore::LoadConsumeQueues() {
 
 int64_t DefaultMessageStore::RecoverConsumeQueues(Status* error) {
   int64_t max_physic_offset = -1;
+  rebuild_from_.reset();
   for (auto& [topic, queues] : consume_queue_table_) {
     for (auto& [id, cq] : queues) {
       Status st = cq->Recover();
       if (!st.ok() && error->ok()) *error = st.WithContext("recover consume queue " + topic);
       max_physic_offset = std::max(max_physic_offset, cq->max_physic_offset());
+      if (cq->entries_dropped() > 0) {
+        // Damaged, not unfinished: rmqsim rebuilds it from the commit log (Java keeps the cut
+        // queue and dispatches only from the furthest point of all queues, so the entries after
+        // the damage stay missing).
+        const int64_t from = std::max<int64_t>(cq->max_physic_offset(), 0);
+        rebuild_from_ = rebuild_from_ ? std::min(*rebuild_from_, from) : from;
+        RMQ_LOG_WARN(rt_, "RocketmqStore",
+                     "consume queue {}/{} damaged at entry {}: {} entries after it dropped; it is "
+                     "rebuilt from the commit log from offset {}",
+                     topic, id, cq->cut_entry(), cq->entries_dropped(), from);
+        rt_.Trace(TraceEvent("StoreConsumeQueueDamaged", Severity::kInfo)
+                      .Detail("Topic", topic)
+                      .Detail("QueueId", id)
+                      .Detail("CutEntry", cq->cut_entry())
+                      .Detail("EntriesDropped", cq->entries_dropped())
+                      .Detail("RebuildFrom", from));
+      }
     }
   }
   return max_physic_offset;
@@ -150,6 +169,16 @@ Status DefaultMessageStore::DestroyLogics() {
     for (auto& [id, cq] : queues) RMQ_RETURN_IF_ERROR(cq->Destroy());
   }
   return Status::Ok();
+}
+
+Status DefaultMessageStore::DestroyLogicsWithoutCommitLog() {
+  if (consume_queue_count_ == 0) return Status::Ok();  // a new store
+  RMQ_LOG_ERROR(rt_, "RocketmqStore",
+                "the commit log has no segments but {} consume queues exist: their entries point "
+                "at nothing and are destroyed",
+                consume_queue_count_);
+  rt_.Trace(TraceEvent("StoreLogicsDestroyed").Detail("Reason", "no commit-log files"));
+  return DestroyLogics();
 }
 
 void DefaultMessageStore::RecoverTopicQueueTable() {
@@ -180,9 +209,7 @@ StatusOr<DefaultMessageStore::RecoverySummary> DefaultMessageStore::Recover(bool
   if (last_exit_ok) {
     RMQ_ASSIGN_OR_RETURN(summary.commit_log, commit_log_->RecoverNormally());
     if (commit_log_empty) {
-      rt_.Trace(TraceEvent("StoreLogicsDestroyed", Severity::kWarn)
-                    .Detail("Reason", "no commit-log files"));
-      RMQ_RETURN_IF_ERROR(DestroyLogics());
+      RMQ_RETURN_IF_ERROR(DestroyLogicsWithoutCommitLog());
     } else if (max_phy_offset_of_cq >= summary.commit_log.end_offset) {
       RMQ_RETURN_IF_ERROR(TruncateDirtyLogicFiles(summary.commit_log.end_offset));
       rt_.Trace(TraceEvent("StoreConsumeQueuesTruncated")
@@ -213,9 +240,7 @@ StatusOr<DefaultMessageStore::RecoverySummary> DefaultMessageStore::Recover(bool
                   .Detail("From", durable)
                   .Detail("Bytes", summary.commit_log.end_offset - durable));
     if (commit_log_empty) {
-      rt_.Trace(TraceEvent("StoreLogicsDestroyed", Severity::kWarn)
-                    .Detail("Reason", "no commit-log files"));
-      RMQ_RETURN_IF_ERROR(DestroyLogics());
+      RMQ_RETURN_IF_ERROR(DestroyLogicsWithoutCommitLog());
     } else {
       // Every entry for a record at or after the scan start is rebuilt from the commit log, so
       // a torn or stale entry there cannot survive.
@@ -223,6 +248,11 @@ StatusOr<DefaultMessageStore::RecoverySummary> DefaultMessageStore::Recover(bool
       rt_.Trace(TraceEvent("StoreConsumeQueuesTruncated").Detail("Offset", start));
     }
     summary.reput_from = start;
+  }
+  if (rebuild_from_ && *rebuild_from_ < summary.reput_from) {
+    // A damaged consume queue is rebuilt by dispatching again from its cut; the queues that
+    // already hold those records skip them ("built repeatedly").
+    summary.reput_from = std::max(*rebuild_from_, std::max<int64_t>(commit_log_->GetMinOffset(), 0));
   }
   rt_.Trace(TraceEvent("StoreCommitLogRecovered")
                 .Detail("Mode", last_exit_ok ? "normal" : "abnormal")
@@ -234,9 +264,29 @@ StatusOr<DefaultMessageStore::RecoverySummary> DefaultMessageStore::Recover(bool
   return summary;
 }
 
+Status DefaultMessageStore::AcquireLock() {
+  if (lock_ != nullptr) return Status::Ok();
+  RMQ_RETURN_IF_ERROR(rt_.fs().CreateDirectories(config_.store_path_root_dir));
+  auto lock = rt_.fs().TryLock(config_.LockFile());
+  if (!lock.ok()) {
+    if (lock.status().code() == StatusCode::kUnavailable) {
+      RMQ_LOG_ERROR(rt_, "RocketmqStore", "Lock failed, MQ already started: {} is held",
+                    config_.LockFile());
+      return UnavailableError("Lock failed, MQ already started: the store '" +
+                              config_.store_path_root_dir +
+                              "' is in use by another broker (its lock file '" +
+                              config_.LockFile() + "' is held)");
+    }
+    return lock.status().WithContext("lock the store");
+  }
+  lock_ = std::move(*lock);
+  return Status::Ok();
+}
+
 Status DefaultMessageStore::Start() {
   if (started_) return FailedPreconditionError("message store already started");
   RMQ_RETURN_IF_ERROR(config_.Validate());
+  RMQ_RETURN_IF_ERROR(AcquireLock());
   FileSystem& fs = rt_.fs();
   RMQ_RETURN_IF_ERROR(fs.CreateDirectories(config_.store_path_root_dir));
   RMQ_RETURN_IF_ERROR(fs.CreateDirectories(config_.StorePathCommitLog()));
@@ -319,6 +369,7 @@ Task<void> DefaultMessageStore::ShutdownTask(DoneCallback done) {
                 .Detail("Clean", first.ok())
                 .Detail("MaxOffset", commit_log_->GetMaxOffset())
                 .Detail("Error", first.ok() ? std::string() : first.ToString()));
+  lock_.reset();  // DefaultMessageStore.shutdown releases the lock
   // Posted, not called: the owner may destroy the store (and this frame) in `done`.
   ex.Post([done = std::move(done), first] { done(first); });
 }

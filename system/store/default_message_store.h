@@ -57,6 +57,12 @@ class DefaultMessageStore {
   // load() + start(): recovery, dispatch catch-up, abort file, services. An error means the store
   // cannot be used (bad config, unreadable files, I/O errors during recovery).
   Status Start();
+  // Locks storePathRootDir/lock (creating the root directory) for the store's life, so that a
+  // second broker on the same store fails instead of writing into it. Start() takes it too; the
+  // broker takes it first, before it loads its configuration files. Java takes it in start(),
+  // after load() has already recovered (and maybe truncated) the files; rmqsim takes it before
+  // touching anything.
+  Status AcquireLock();
   // Final dispatch, flushes, checkpoint, abort file removed if all went well. `done` gets the
   // first error (the abort file is then kept, so the next start recovers abnormally).
   void Shutdown(DoneCallback done);
@@ -146,6 +152,8 @@ class DefaultMessageStore {
   StatusOr<RecoverySummary> Recover(bool last_exit_ok);
   int64_t RecoverConsumeQueues(Status* error);
   Status TruncateDirtyLogicFiles(int64_t phy_offset);
+  // No commit-log segment: consume queues left behind point at nothing (ERROR unless none).
+  Status DestroyLogicsWithoutCommitLog();
   Status DestroyLogics();
   void RecoverTopicQueueTable();
   StatusOr<ConsumeQueue*> FindOrCreateConsumeQueue(const std::string& topic, int32_t queue_id);
@@ -186,6 +194,9 @@ class DefaultMessageStore {
   MessageStoreConfig config_;
   std::unique_ptr<CommitLog> commit_log_;
   std::unique_ptr<StoreCheckpoint> checkpoint_;
+  std::unique_ptr<FileLock> lock_;
+  // The lowest commit-log offset a damaged consume queue needs dispatching from (recovery).
+  std::optional<int64_t> rebuild_from_;
   std::map<std::string, std::map<int32_t, std::unique_ptr<ConsumeQueue>>> consume_queue_table_;
   size_t consume_queue_count_ = 0;
 

@@ -6,6 +6,7 @@
 #include "sim/base/assert.h"
 #include "sim/base/buggify.h"
 #include "sim/base/planted_bugs.h"
+#include "sim/runtime/log.h"
 #include "system/store/mapped_file.h"
 
 namespace rmqsim::store {
@@ -107,6 +108,8 @@ void HAService::OnAccept(std::shared_ptr<Connection> c) {
   conn.conn = c;
   conn.last_read = rt_.clock().Now();
   conn.last_write = rt_.clock().Now();
+  RMQ_LOG_INFO(rt_, "RocketmqStore", "HAService receive new connection, {}",
+               c->peer_address().ToString());
   rt_.Trace(TraceEvent("HAConnectionAccepted")
                 .Detail("Peer", c->peer_address().ToString())
                 .Detail("Connections", static_cast<int64_t>(conns_.size())));
@@ -361,6 +364,8 @@ void HAService::ConnectMaster() {
         slave_deferred_.clear();
         slave_bound_ = store_.GetMaxPhyOffset();
         slave_last_read_ = rt_.clock().Now();
+        RMQ_LOG_INFO(rt_, "RocketmqStore", "HAClient connect to master {} (max offset {})",
+                     options_.master_ha_address, store_.GetMaxPhyOffset());
         rt_.Trace(TraceEvent("HAConnectedToMaster")
                       .Detail("Master", options_.master_ha_address)
                       .Detail("MaxOffset", store_.GetMaxPhyOffset()));

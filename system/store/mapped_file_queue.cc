@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/base/buggify.h"
+#include "sim/runtime/log.h"
 #include "system/store/limits.h"
 #include "system/store/message_store_config.h"
 
@@ -34,8 +35,51 @@ Status MappedFileQueue::Load() {
                                                            *from, mapped_file_size_));
     files_.push_back(std::move(mf));
   }
+  gaps_.clear();
+  for (size_t i = 0; i + 1 < files_.size(); ++i) {
+    const int64_t end = files_[i]->from() + mapped_file_size_;
+    const int64_t next = files_[i + 1]->from();
+    if (next == end) continue;
+    gaps_.emplace_back(end, next);
+    RMQ_LOG_ERROR(rt_, "RocketmqStore",
+                  "[BUG]The mappedFile queue's data is damaged: {} segment(s) missing in {} "
+                  "between {} and {}; the data they held, offsets [{}, {}), is lost, and the "
+                  "segments around them are kept and served",
+                  (next - end) / mapped_file_size_, store_path_, files_[i]->path(),
+                  files_[i + 1]->path(), end, next);
+  }
   RebaseProgress();
   return Status::Ok();
+}
+
+Status MappedFileQueue::SetAsideFrom(int64_t offset, const std::string& dir,
+                                     std::vector<std::string>* kept) {
+  RMQ_RETURN_IF_ERROR(rt_.fs().CreateDirectories(dir));
+  std::vector<std::shared_ptr<MappedFile>> keep;
+  for (auto& f : files_) {
+    const std::string name = f->path().substr(f->path().find_last_of('/') + 1);
+    if (f->from() + mapped_file_size_ <= offset) {
+      keep.push_back(f);
+    } else if (offset >= f->from()) {
+      const int64_t pos = offset - f->from();
+      if (pos < f->physical_size()) {
+        common::Bytes tail(static_cast<size_t>(f->physical_size() - pos));
+        RMQ_ASSIGN_OR_RETURN(size_t n, f->Read(pos, tail));
+        tail.resize(n);
+        const std::string copy = dir + "/" + name + ".from-" + std::to_string(pos);
+        RMQ_ASSIGN_OR_RETURN(auto out, rt_.fs().Open(copy, OpenMode::kCreateTruncate));
+        RMQ_RETURN_IF_ERROR(out->Append(tail));
+        out->Close();
+        kept->push_back(copy);
+      }
+      keep.push_back(f);
+    } else {
+      RMQ_RETURN_IF_ERROR(rt_.fs().Rename(f->path(), dir + "/" + name));
+      kept->push_back(dir + "/" + name);
+    }
+  }
+  files_ = std::move(keep);
+  return TruncateDirtyFiles(offset);
 }
 
 MappedFile* MappedFileQueue::FindMappedFileByOffset(int64_t offset,

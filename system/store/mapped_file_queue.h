@@ -39,8 +39,12 @@ class MappedFileQueue {
   ~MappedFileQueue();
 
   // Opens every 20-digit segment in the directory (a missing directory is an empty queue). Other
-  // names are ignored. Segments must be aligned to the segment size and not larger than it.
+  // names are ignored. Segments must be aligned to the segment size and not larger than it. A
+  // segment missing between two others is logged at ERROR with the offsets it held, and the
+  // queue goes on without it (as RocketMQ's, whose checkSelf only logs it); see gaps().
   Status Load();
+  // The [from, to) ranges of the segments missing in the middle, as found by Load.
+  const std::vector<std::pair<int64_t, int64_t>>& gaps() const { return gaps_; }
 
   const std::string& store_path() const { return store_path_; }
   int64_t mapped_file_size() const { return mapped_file_size_; }
@@ -63,6 +67,11 @@ class MappedFileQueue {
   // Recovery: data ends at `offset`. Segments wholly past it are removed, the one holding it is
   // cut there (positions and physical size).
   Status TruncateDirtyFiles(int64_t offset);
+  // Recovery that cuts intact data: as TruncateDirtyFiles(offset), but nothing is lost for good.
+  // The bytes of the segment holding `offset` from there on are first copied to
+  // `dir/<segment>.from-<position>`, and the segments wholly past it are moved into `dir`
+  // (created). Their names go to `kept`.
+  Status SetAsideFrom(int64_t offset, const std::string& dir, std::vector<std::string>* kept);
   Status DeleteLastMappedFile();
   // Removes the first `count` segments (never the last one).
   Status DeleteFirstFiles(size_t count);
@@ -123,6 +132,7 @@ class MappedFileQueue {
   std::string store_path_;
   int64_t mapped_file_size_;
   std::vector<std::shared_ptr<MappedFile>> files_;
+  std::vector<std::pair<int64_t, int64_t>> gaps_;
   int64_t flushed_where_ = 0;
   int64_t store_timestamp_ = 0;
 

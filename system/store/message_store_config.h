@@ -98,6 +98,7 @@ struct MessageStoreConfig {
   std::string StorePathConsumeQueue() const;
   std::string AbortFile() const;
   std::string CheckpointFile() const;
+  // StorePathConfigHelper.getLockFile: held locked for the store's life.
   std::string LockFile() const;
   // BrokerPathConfigHelper.getConsumerOffsetPath: <root>/config/consumerOffset.json.
   std::string ConsumerOffsetPath() const;

@@ -175,7 +175,8 @@ interop_kill() {
 #   server_listen  the ports it must accept connections on to be ready (an array; default: all n;
 #                  e.g. a master broker listens on listenPort and haListenPort, a slave only on
 #                  listenPort).
-# Then starts the command in the background (stdout and stderr appended to <log>) and polls until
+# Then starts the command in the background with `--log-dir <log's directory>/logs-<name>` (stdout
+# and stderr appended to <log>) and polls until
 # it listens on those ports and accepts connections, at most INTEROP_DEADLINE (120 s) over all
 # attempts. If the process exits first: when its log says the address was in use (another process
 # took a port between the pick and the bind), it retries with new ports, 5 attempts in all;
@@ -200,7 +201,9 @@ start_server() {
     [ "${#server_cmd[@]}" -gt 0 ] || interop_fail "$_ss_name: $_ss_configure did not set server_cmd"
     [ "${#server_listen[@]}" -gt 0 ] || server_listen=("${_ss_ports[@]}")
     _ss_offset=$(stat -c %s "$_ss_log" 2>/dev/null || echo 0)
-    timeout --kill-after=5 "$interop_server_cap" "${server_cmd[@]}" >>"$_ss_log" 2>&1 &
+    # Each server's log file goes beside <log> (its lines reach <log> through stderr too).
+    timeout --kill-after=5 "$interop_server_cap" "${server_cmd[@]}" \
+      --log-dir "$(dirname "$_ss_log")/logs-$_ss_name" >>"$_ss_log" 2>&1 &
     _ss_pid=$!
     _ss_rc=0
     interop_wait_ready "$_ss_pid" "$((_ss_deadline > SECONDS ? _ss_deadline - SECONDS : 0))" \

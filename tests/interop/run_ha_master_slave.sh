@@ -132,10 +132,10 @@ CONF
   say "$name: master $master (HA $m_ha), slave $slave (HA $s_ha), slave learns the master: $mode"
 
   # The name server lists the slave under brokerId 1 next to the master's 0.
-  clusterlist_has() { admin clusterList -n "$ns" 2>/dev/null | grep -qF "$1"; }
+  clusterlist_has() { admin clusterList --json -n "$ns" 2>/dev/null | grep -qF "$1"; }
   wait_for "$limit" "clusterList to list the slave" \
-    clusterlist_has "\"$name\":{\"brokerAddrs\":{0:\"$master\",1:\"$slave\"}"
-  admin topicRoute -n "$ns" -t "$topic" >"$work/$name-route-before.out"
+    clusterlist_has "\"$name\":{\"brokerAddrs\":{\"0\":\"$master\",\"1\":\"$slave\"}"
+  admin topicRoute --json -n "$ns" -t "$topic" >"$work/$name-route-before.out"
   grep -qF "\"brokerAddrs\":{\"0\":\"$master\",\"1\":\"$slave\"},\"brokerName\":\"$name\"" \
     "$work/$name-route-before.out" || fail "$name: topicRoute does not list master 0 and slave 1"
   say "$name: clusterList and topicRoute list brokerId 0 = $master, brokerId 1 = $slave"
@@ -215,10 +215,10 @@ CONF
 
   stop_server "$name-master"
   say "$name: master stopped (SIGTERM, exit 0)"
-  admin topicRoute -n "$ns" -t "$topic" >"$work/$name-route-after.out"
+  admin topicRoute --json -n "$ns" -t "$topic" >"$work/$name-route-after.out"
   grep -qF "\"brokerAddrs\":{\"1\":\"$slave\"},\"brokerName\":\"$name\"" \
     "$work/$name-route-after.out" || fail "$name: after the master stopped the route is not the slave only"
-  admin clusterList -n "$ns" | grep -qF "\"$name\":{\"brokerAddrs\":{1:\"$slave\"}" ||
+  admin clusterList --json -n "$ns" | grep -qF "\"$name\":{\"brokerAddrs\":{\"1\":\"$slave\"}" ||
     fail "$name: clusterList does not show the slave alone"
   # No master, no writes.
   if admin sendMessage -n "$ns" -t "$topic" --body refused >"$work/$name-refused.out" 2>&1; then

@@ -200,6 +200,16 @@ if [[ -s $work/run-trace.txt ]] && ! grep -qv BrokerRegister "$work/run-trace.tx
 else
   bad "run --text-trace: every line has the filter's text"
 fi
+# --logs: one file per process, with its log lines stamped with simulated time; the same run.
+expect "run --logs writes per-process log files and is the same run" 0 "digest +$plain" \
+  "$rmqsim" run "$lib/idle.textproto" --set phases.chaos=1m --logs "$work/logs"
+if grep -qE '^\+00:00:[0-9.]+ INFO RocketmqBroker - The broker\[broker-a, [0-9.:]+\] boot success' \
+     "$work/logs/broker-a.log" 2>/dev/null &&
+   grep -q "INFO RocketmqNamesrv - new broker registered" "$work/logs/namesrv-1.log" 2>/dev/null; then
+  ok "run --logs: the broker's boot line and the name server's registration line"
+else
+  bad "run --logs: the broker's boot line and the name server's registration line ($(ls "$work/logs" 2>&1 | head -5 | tr '\n' ' '))"
+fi
 expect "run --filter without --text-trace exits 2" 2 "text-trace" \
   "$rmqsim" run "$lib/idle.textproto" --filter x
 expect "demo: --chaos 0s --quiet 0s is a bad flag, not a violation" 2 "cannot both be zero" \

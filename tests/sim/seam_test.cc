@@ -4,9 +4,12 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "scenarios/demo/echo_service.h"
 #include "sim/asio/asio_runtime.h"
+#include "sim/runtime/log.h"
 #include "sim/simulated/world.h"
 
 namespace rmqsim {
@@ -71,6 +74,114 @@ TEST(Seam, EchoServiceOverRealLoopbackTcp) {
     EXPECT_EQ(server.recovered().size(), 50u);
   }
   std::filesystem::remove_all(dir);
+}
+
+// A service that does nothing but hold what a test hands it.
+class Idle final : public Service {
+ public:
+  Status Start() override { return Status::Ok(); }
+};
+
+TEST(Seam, FileLockInTheSimulatedWorld) {
+  sim::World world({.seed = 5});
+  auto m = *world.AddMachine({.name = "host", .ip = "10.0.0.1"});
+  auto other = *world.AddMachine({.name = "other", .ip = "10.0.0.2"});
+  auto a = *world.AddProcess(m, "a", [](Runtime&) { return std::make_unique<Idle>(); });
+  auto b = *world.AddProcess(m, "b", [](Runtime&) { return std::make_unique<Idle>(); });
+  auto c = *world.AddProcess(other, "c", [](Runtime&) { return std::make_unique<Idle>(); });
+  ASSERT_TRUE(world.StartProcess(a).ok());
+  ASSERT_TRUE(world.StartProcess(b).ok());
+  ASSERT_TRUE(world.StartProcess(c).ok());
+  auto held = world.runtime(a)->fs().TryLock("/store/lock");
+  ASSERT_FALSE(held.ok());  // the directory does not exist yet
+  ASSERT_TRUE(world.runtime(a)->fs().CreateDirectories("/store").ok());
+  held = world.runtime(a)->fs().TryLock("/store/lock");
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  EXPECT_TRUE(world.disk(m).Exists("/store/lock"));
+  // Another process on the machine, and another handle in the same process, are refused.
+  auto second = world.runtime(b)->fs().TryLock("/store/lock");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_EQ(world.runtime(a)->fs().TryLock("/store/lock").status().code(),
+            StatusCode::kUnavailable);
+  // Another machine has its own disk.
+  ASSERT_TRUE(world.runtime(c)->fs().CreateDirectories("/store").ok());
+  EXPECT_TRUE(world.runtime(c)->fs().TryLock("/store/lock").ok());
+  // Releasing the handle frees it.
+  held->reset();
+  auto by_b = world.runtime(b)->fs().TryLock("/store/lock");
+  ASSERT_TRUE(by_b.ok());
+  // So does the death of the holder, though its handle still exists.
+  world.KillProcess(b);
+  ASSERT_TRUE(world.RestartProcess(a).ok());
+  EXPECT_TRUE(world.runtime(a)->fs().TryLock("/store/lock").ok());
+}
+
+TEST(Seam, FileLockOverRealFiles) {
+  char tmpl[] = "/tmp/rmqsim-lock-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  {
+    real::AsioRuntime rt1({.node_name = "one", .data_dir = dir, .trace_to_stderr = false});
+    real::AsioRuntime rt2({.node_name = "two", .data_dir = dir, .trace_to_stderr = false});
+    auto held = rt1.fs().TryLock("lock");
+    ASSERT_TRUE(held.ok()) << held.status().ToString();
+    auto second = rt2.fs().TryLock("lock");
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+    EXPECT_NE(second.status().message().find("locked by another process"), std::string::npos);
+    EXPECT_EQ(rt1.fs().TryLock("lock").status().code(), StatusCode::kUnavailable);
+    held->reset();
+    EXPECT_TRUE(rt2.fs().TryLock("lock").ok());
+  }
+  std::filesystem::remove_all(dir);
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(Seam, LogLinesGoToTheLogFileAtTheirLevel) {
+  char tmpl[] = "/tmp/rmqsim-log-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  const std::string file = std::string(tmpl) + "/broker.log";
+  {
+    real::AsioRuntime rt({.node_name = "broker-a-0",
+                          .trace_to_stderr = false,
+                          .min_severity = Severity::kWarn,
+                          .log_file = file,
+                          .log_level = Severity::kInfo});
+    EXPECT_TRUE(rt.trace().Enabled(Severity::kInfo));  // kept for the log
+    EXPECT_FALSE(rt.trace().Enabled(Severity::kDebug));
+    RMQ_LOG_INFO(rt, "RocketmqBroker", "register broker[{}]to name server {} OK", 0, "ns:9876");
+    RMQ_LOG_DEBUG(rt, "RocketmqBroker", "not written {}", 1);
+    rt.Trace(TraceEvent("StoreDiskFull", Severity::kWarn).Detail("Ratio", 0.97));
+    rt.Trace(TraceEvent("BrokerStarted").Detail("Topics", 8));  // an INFO event: no log line
+    EXPECT_EQ(rt.trace_events(), 1u);  // only the WARN event reached the trace
+  }
+  const std::string text = ReadAll(file);
+  EXPECT_NE(text.find(" INFO RocketmqBroker - register broker[0]to name server ns:9876 OK\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(" WARN StoreDiskFull Ratio=0.97\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("not written"), std::string::npos) << text;
+  EXPECT_EQ(text.find("BrokerStarted"), std::string::npos) << text;
+  std::filesystem::remove_all(tmpl);
+}
+
+TEST(Seam, LogLinesInTheSimulatedWorldAreTraceEvents) {
+  TraceEvent e("Log", Severity::kWarn);
+  e.Detail("Logger", "RocketmqStore").Detail("Msg", "truncated 12 bytes");
+  EXPECT_EQ(LogLineText(e), "RocketmqStore - truncated 12 bytes");
+  EXPECT_EQ(LogLineText(TraceEvent("BrokerStarted")), std::nullopt);
+  EXPECT_EQ(LogLineText(TraceEvent("HAConnectionClosed", Severity::kWarn).Detail("Reason", "x"),
+                        "broker-a-1"),
+            "broker-a-1 HAConnectionClosed Reason=x");
+  EXPECT_EQ(ParseLogLevel("WARN"), Severity::kWarn);
+  EXPECT_EQ(ParseLogLevel("verbose"), std::nullopt);
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 // (default listenPort + 1).
 //
 //   rmq-broker [-c broker.conf] [-n "127.0.0.1:9876;..."] [--data-dir DIR] [--trace]
+//              [--log-dir logs] [--log-level info] [--no-log-stderr]
+//
+// Log lines go to <log-dir>/broker.log (log-dir relative to --data-dir) and to stderr.
 //
 // broker.conf keys: brokerClusterName, brokerName, brokerId (0 for a master, > 0 for a slave),
 // brokerIP1, listenPort, namesrvAddr (else the NAMESRV_ADDR environment variable),
@@ -15,23 +18,22 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include "sim/asio/asio_runtime.h"
 #include "system/broker/broker.h"
 #include "system/node/broker_conf.h"
+#include "system/node/cmd/server_flags.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"rmq-broker: RocketMQ 4.x broker, master or slave (rmqsim, real mode)"};
   std::string config_path;
   std::string namesrv;
   std::string data_dir = ".";
-  bool trace = false;
+  rmqsim::node::ServerFlags flags;
   app.add_option("-c,--config", config_path, "broker.conf file");
   app.add_option("-n,--namesrv", namesrv, "name servers, host:port;host:port (overrides the file)");
   app.add_option("--data-dir", data_dir, "directory relative store paths resolve in");
-  app.add_flag("--trace", trace, "Print every trace event to stderr");
+  rmqsim::node::AddServerFlags(app, flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -41,14 +43,7 @@ int main(int argc, char** argv) {
 
   std::string text;
   if (!config_path.empty()) {
-    std::ifstream in(config_path);
-    if (!in) {
-      std::fprintf(stderr, "rmq-broker: cannot read %s\n", config_path.c_str());
-      return 2;
-    }
-    std::stringstream s;
-    s << in.rdbuf();
-    text = s.str();
+    if (!rmqsim::node::ReadConfigFile("rmq-broker", config_path, &text)) return 2;
   }
   std::optional<std::string> env;
   if (const char* e = std::getenv("NAMESRV_ADDR")) env = std::string(e);
@@ -72,10 +67,13 @@ int main(int argc, char** argv) {
                  "rmq-broker: warning: no name server (namesrvAddr, -n or "
                  "NAMESRV_ADDR): the broker will not be routable\n");
   }
-  rmqsim::real::AsioRuntime rt(
-      {.node_name = conf->broker.broker_name + "-" + std::to_string(conf->broker.broker_id),
-       .data_dir = data_dir,
-       .trace_to_stderr = trace});
+  rmqsim::real::AsioRuntimeOptions options{
+      .node_name = conf->broker.broker_name + "-" + std::to_string(conf->broker.broker_id),
+      .data_dir = data_dir};
+  if (!rmqsim::node::ApplyServerFlags(flags, "rmq-broker", data_dir, "broker.log", &options)) {
+    return 2;
+  }
+  rmqsim::real::AsioRuntime rt(options);
   return rmqsim::real::RunServiceMain(rt, [&](rmqsim::Runtime& r) {
     return std::make_unique<rmqsim::broker::Broker>(r, conf->broker, conf->store);
   });

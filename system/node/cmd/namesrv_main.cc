@@ -1,25 +1,25 @@
 // rmq-namesrv: the RocketMQ name server on the real runtime (Boost.Asio, loopback by default).
 //
 //   rmq-namesrv [--listen 127.0.0.1:9876] [-c namesrv.properties] [--trace]
+//               [--log-dir logs] [--log-level info] [--no-log-stderr]   (log file: namesrv.log)
 //
 // namesrv.properties keys: listenPort, orderMessageEnable, scanNotActiveBrokerInterval (ms).
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "sim/asio/asio_runtime.h"
 #include "system/namesrv/name_server.h"
+#include "system/node/cmd/server_flags.h"
 #include "system/node/properties_file.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"rmq-namesrv: RocketMQ 4.x name server (rmqsim, real mode)"};
   std::string listen = "127.0.0.1:9876";
   std::string config_path;
-  bool trace = false;
+  rmqsim::node::ServerFlags flags;
   app.add_option("--listen", listen, "host:port to listen on (default loopback)");
   app.add_option("-c,--config", config_path, "namesrv.properties file");
-  app.add_flag("--trace", trace, "Print every trace event to stderr");
+  rmqsim::node::AddServerFlags(app, flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -35,14 +35,9 @@ int main(int argc, char** argv) {
   }
   config.listen = *addr;
   if (!config_path.empty()) {
-    std::ifstream in(config_path);
-    if (!in) {
-      std::fprintf(stderr, "rmq-namesrv: cannot read %s\n", config_path.c_str());
-      return 2;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto props = rmqsim::node::PropertiesFile::Parse(text.str(), config_path);
+    std::string text;
+    if (!rmqsim::node::ReadConfigFile("rmq-namesrv", config_path, &text)) return 2;
+    auto props = rmqsim::node::PropertiesFile::Parse(text, config_path);
     if (!props.ok()) {
       std::fprintf(stderr, "rmq-namesrv: %s\n", props.status().message().c_str());
       return 2;
@@ -66,7 +61,11 @@ int main(int argc, char** argv) {
                    props->Where(k).c_str());
     }
   }
-  rmqsim::real::AsioRuntime rt({.node_name = "namesrv", .trace_to_stderr = trace});
+  rmqsim::real::AsioRuntimeOptions options{.node_name = "namesrv"};
+  if (!rmqsim::node::ApplyServerFlags(flags, "rmq-namesrv", "", "namesrv.log", &options)) {
+    return 2;
+  }
+  rmqsim::real::AsioRuntime rt(options);
   return rmqsim::real::RunServiceMain(rt, [&](rmqsim::Runtime& r) {
     return std::make_unique<rmqsim::namesrv::NameServer>(r, config);
   });

@@ -1,6 +1,7 @@
 // rmq-proxy: the Envoy-style RocketMQ proxy on the real runtime (Boost.Asio).
 //
 //   rmq-proxy -c proxy.textproto [--listen host:port] [--admin host:port] [--trace]
+//             [--log-dir logs] [--log-level info] [--no-log-stderr]   (log file: proxy.log)
 //
 // The configuration file is Protobuf text (system/node/proxy_file.proto, docs/proxy.md):
 // listen and admin addresses, stat prefix, develop mode, routes (topic -> cluster) and clusters
@@ -9,10 +10,9 @@
 // (POST /maintenance?cluster=NAME&enabled=true|false).
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "sim/asio/asio_runtime.h"
+#include "system/node/cmd/server_flags.h"
 #include "system/node/proxy_file.h"
 #include "system/proxy/rocketmq_proxy.h"
 
@@ -21,24 +21,19 @@ int main(int argc, char** argv) {
   std::string config_path;
   std::string listen;
   std::string admin;
-  bool trace = false;
+  rmqsim::node::ServerFlags flags;
   app.add_option("-c,--config", config_path, "configuration file (Protobuf text)")->required();
   app.add_option("--listen", listen, "host:port for clients (overrides the file)");
   app.add_option("--admin", admin, "host:port of the admin endpoint (overrides the file)");
-  app.add_flag("--trace", trace, "Print every trace event to stderr");
+  rmqsim::node::AddServerFlags(app, flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
   }
-  std::ifstream in(config_path);
-  if (!in) {
-    std::fprintf(stderr, "rmq-proxy: cannot read %s\n", config_path.c_str());
-    return 2;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
-  auto config = rmqsim::node::ParseProxyFile(text.str(), config_path);
+  std::string text;
+  if (!rmqsim::node::ReadConfigFile("rmq-proxy", config_path, &text)) return 2;
+  auto config = rmqsim::node::ParseProxyFile(text, config_path);
   if (!config.ok()) {
     std::fprintf(stderr, "rmq-proxy: %s\n", config.status().message().c_str());
     return 2;
@@ -63,7 +58,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rmq-proxy: %s\n", st.message().c_str());
     return 2;
   }
-  rmqsim::real::AsioRuntime rt({.node_name = "proxy", .trace_to_stderr = trace});
+  rmqsim::real::AsioRuntimeOptions options{.node_name = "proxy"};
+  if (!rmqsim::node::ApplyServerFlags(flags, "rmq-proxy", "", "proxy.log", &options)) return 2;
+  rmqsim::real::AsioRuntime rt(options);
   return rmqsim::real::RunServiceMain(rt, [&](rmqsim::Runtime& r) {
     return std::make_unique<rmqsim::proxy::RocketMQProxy>(r, *config);
   });

@@ -370,6 +370,44 @@ TEST_F(BrokerTest, OffsetsSurviveGracefulRestartAndRollBackAfterKill) {
   EXPECT_EQ(ExtInt(*q, "offset"), 20);
 }
 
+// Java's broker refuses a store another broker holds ("Lock failed,MQ already started"); without
+// the lock two brokers wrote into one commit log and lost acknowledged messages.
+TEST_F(BrokerTest, ASecondBrokerOnTheSameStoreRefusesToStartUntilTheFirstIsGone) {
+  StartBroker();
+  ASSERT_EQ(Ask(CreateTopic("T"))->code, ResponseCode::SUCCESS);
+  broker::BrokerConfig other = broker_config_;
+  other.listen_port = 10921;
+  other.ha_listen_port = 10922;
+  auto second = *world_.AddProcess(
+      b_, "broker-a-again",
+      [other, sc = store_config_](Runtime& rt) { return std::make_unique<Broker>(rt, other, sc); },
+      "/data/broker-a");
+  ASSERT_TRUE(world_.StartProcess(second).ok());
+  world_.RunFor(milliseconds(100));
+  EXPECT_FALSE(world_.IsRunning(second));
+  std::string error;
+  for (const auto& e : world_.trace_events()) {
+    if (e.node == "broker-a-again" && e.event.name() == "ProcessStartFailed") {
+      error = std::get<std::string>(*e.event.Find("Error"));
+    }
+  }
+  EXPECT_NE(error.find("UNAVAILABLE: Lock failed, MQ already started"), std::string::npos)
+      << error;
+  // The first broker is untouched and still serves.
+  EXPECT_EQ(RouteCode("T"), ResponseCode::SUCCESS);
+  ASSERT_EQ(Ask(CreateTopic("T2"))->code, ResponseCode::SUCCESS);
+  // Once the first is dead (kill -9: the OS releases its lock), the second starts on its store.
+  world_.RunFor(seconds(10));  // topics.json written and synced
+  world_.KillProcess(broker_);
+  world_.RunFor(seconds(1));
+  ASSERT_TRUE(world_.StartProcess(second).ok());
+  world_.RunFor(milliseconds(100));
+  ASSERT_TRUE(world_.IsRunning(second));
+  std::string names;
+  for (const auto& [n, c] : world_.service_as<Broker>(second)->topics().table()) names += n + " ";
+  EXPECT_EQ(world_.service_as<Broker>(second)->topics().table().count("T2"), 1u) << names;
+}
+
 TEST_F(BrokerTest, SyncFlushOnASlowDiskAnswersFlushDiskTimeout) {
   store_config_.flush_disk_type = store::FlushDiskType::kSyncFlush;
   store_config_.sync_flush_timeout = milliseconds(100);

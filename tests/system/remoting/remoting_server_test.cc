@@ -425,5 +425,66 @@ TEST_F(RemotingServerTest, ListenErrorsAreReported) {
   EXPECT_FALSE(world_.IsRunning(*id)) << s;
 }
 
+// The first bytes of a frame whose length field promises `length` bytes (a JSON header of 100).
+std::string PartialFrame(uint32_t length, size_t filler) {
+  std::string out;
+  for (uint32_t v : {length, 100u}) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+  }
+  out.append(filler, 'x');
+  return out;
+}
+
+// rmqsim's addition: past the cap on incomplete frames held over all connections, the one holding
+// the most is closed (Netty grows without bound).
+TEST_F(RemotingServerTest, InputBudgetClosesTheConnectionHoldingTheMost) {
+  RemotingServerOptions options;
+  options.buffered_input_max = 1024 * 1024;
+  auto server = StartServer(options);
+  Raw a = ConnectRaw();
+  Raw b = ConnectRaw();
+  Raw c = ConnectRaw();
+  world_.RunFor(milliseconds(10));
+  ASSERT_TRUE(a.conn->Send(AsBytes(PartialFrame(10'000'000, 300 * 1024))).ok());
+  ASSERT_TRUE(b.conn->Send(AsBytes(PartialFrame(10'000'000, 500 * 1024))).ok());
+  world_.RunFor(milliseconds(100));
+  auto& srv = world_.service_as<ServerService>(server)->server;
+  EXPECT_EQ(srv.input_budget_closes(), 0u);
+  EXPECT_EQ(srv.buffered_input_bytes(), 800u * 1024 + 16);
+  ASSERT_TRUE(c.conn->Send(AsBytes(PartialFrame(10'000'000, 400 * 1024))).ok());
+  world_.RunFor(milliseconds(100));
+  EXPECT_EQ(srv.input_budget_closes(), 1u);
+  EXPECT_FALSE(a.log->closed());
+  EXPECT_TRUE(b.log->closed());
+  EXPECT_FALSE(c.log->closed());
+  EXPECT_EQ(srv.buffered_input_bytes(), 700u * 1024 + 16);
+  // Closing a connection gives its bytes back.
+  a.conn->Close();
+  world_.RunFor(milliseconds(100));
+  EXPECT_EQ(srv.buffered_input_bytes(), 400u * 1024 + 8);
+}
+
+// A sender that trickles a frame keeps the idle timer quiet; past the partial-frame timeout the
+// next bytes close the connection.
+TEST_F(RemotingServerTest, AFrameStillIncompleteAfterTheTimeoutClosesTheConnection) {
+  StartServer();
+  Raw raw = ConnectRaw();
+  world_.RunFor(milliseconds(10));
+  ASSERT_TRUE(raw.conn->Send(AsBytes(PartialFrame(1000, 10))).ok());
+  for (int i = 0; i < 5; ++i) {
+    world_.RunFor(seconds(10));
+    ASSERT_TRUE(raw.conn->Send(AsBytes(std::string(1, 'y'))).ok());
+  }
+  world_.RunFor(seconds(1));
+  EXPECT_FALSE(raw.log->closed());  // 51 s: still within the limit
+  world_.RunFor(seconds(10));
+  ASSERT_TRUE(raw.conn->Send(AsBytes(std::string(1, 'y'))).ok());
+  world_.RunFor(seconds(1));
+  EXPECT_TRUE(raw.log->closed());
+  bool traced = false;
+  for (const auto& e : world_.trace_events()) traced |= e.event.name() == "RemotingPartialFrameTimeout";
+  EXPECT_TRUE(traced);
+}
+
 }  // namespace
 }  // namespace rmqsim::remoting::testing

@@ -3,6 +3,7 @@
 // RemotingServer that answers every request at once), with the same clients, in one run.
 //
 //   real_throughput [--seconds 2] [--producers 1,8] [--sizes 200,4096] [--window 32]
+//                   [--servers echo,ASYNC_FLUSH,SYNC_FLUSH]
 //
 // Each server runs in a child process of its own (one thread, like rmq-broker). Each producer is a
 // thread with its own AsioRuntime and connection, sending SEND_MESSAGE_V2 requests straight to
@@ -88,8 +89,11 @@ Server StartServer(const std::string& kind) {
   s.dir = mkdtemp(tmpl);
   s.pid = fork();
   if (s.pid == 0) {
-    rmqsim::real::AsioRuntime rt(
-        {.node_name = kind, .data_dir = s.dir, .trace_to_stderr = false});
+    rmqsim::real::AsioRuntime rt({.node_name = kind,
+                                  .data_dir = s.dir,
+                                  .trace_to_stderr = false,
+                                  .log_to_stderr = true,
+                                  .log_level = rmqsim::Severity::kError});
     int rc = rmqsim::real::RunServiceMain(rt, [&](rmqsim::Runtime& r)
                                                    -> std::unique_ptr<rmqsim::Service> {
       if (kind == "echo") return std::make_unique<EchoServer>(r, s.port);
@@ -147,9 +151,15 @@ bool WaitReady(uint16_t port) {
     req.SetExtFieldInt("writeQueueNums", 8);
     req.SetExtFieldInt("perm", 6);
     req.SetExtField("topicFilterType", "SINGLE_TAG");
+    req.SetExtFieldInt("topicSysFlag", 0);
+    req.SetExtFieldBool("order", false);
     client.Invoke({"127.0.0.1", port}, std::move(req), rmqsim::seconds(2),
                   [&](rmqsim::StatusOr<RemotingCommand> r) {
                     ok = r.ok() && r->code == ResponseCode::SUCCESS;
+                    if (r.ok() && r->code != ResponseCode::SUCCESS) {
+                      std::fprintf(stderr, "real_throughput: UPDATE_AND_CREATE_TOPIC: %d %s\n",
+                                   r->code, r->remark.value_or("").c_str());
+                    }
                   });
     rt.RunUntil([&] { return ok.has_value(); }, rmqsim::seconds(3));
     if (ok.value_or(false)) return true;
@@ -214,11 +224,13 @@ int main(int argc, char** argv) {
   double seconds = 2;
   std::string producers_text = "1,8", sizes_text = "200,4096";
   int window = 32;
+  std::string servers_text = "echo,ASYNC_FLUSH,SYNC_FLUSH";
   app.add_option("--seconds", seconds, "Length of each case")->check(CLI::Range(0.1, 600.0));
   app.add_option("--producers", producers_text, "Producer counts, comma-separated");
   app.add_option("--sizes", sizes_text, "Body sizes in bytes, comma-separated");
   app.add_option("--window", window, "Requests in flight per async producer")
       ->check(CLI::Range(1, 10000));
+  app.add_option("--servers", servers_text, "Servers to measure: echo, ASYNC_FLUSH, SYNC_FLUSH");
   CLI11_PARSE(app, argc, argv);
   std::vector<int> producer_counts, sizes;
   try {
@@ -229,7 +241,18 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  const std::vector<std::string> kinds = {"echo", "ASYNC_FLUSH", "SYNC_FLUSH"};
+  std::vector<std::string> kinds;
+  {
+    std::stringstream in(servers_text);
+    std::string k;
+    while (std::getline(in, k, ',')) {
+      if (k != "echo" && k != "ASYNC_FLUSH" && k != "SYNC_FLUSH") {
+        std::fprintf(stderr, "real_throughput: --servers: unknown server '%s'\n", k.c_str());
+        return 2;
+      }
+      kinds.push_back(k);
+    }
+  }
   // results[kind][(producers, mode, size)] = msg/s
   std::map<std::string, std::map<std::tuple<int, int, int>, double>> results;
   bool failed = false;

@@ -92,6 +92,34 @@ start_server broker "$work/broker.log" 2 broker_conf
 broker="127.0.0.1:${server_ports[0]}"
 export NAMESRV_ADDR=$ns
 
+# ---------------------------------------------------------------- rmq-broker's own errors
+# runb <status> <what> <args...>: runs rmq-broker (20 s at most), checks its exit status.
+runb() {
+  local want=$1 what=$2 rc=0
+  shift 2
+  timeout 20 "$bin/rmq-broker" "$@" --log-dir "$work/logs-refused" >"$work/out" 2>"$work/err" ||
+    rc=$?
+  [ "$rc" -eq "$want" ] || fail "rmq-broker $what: exit status $rc, expected $want: $(cat "$work/err")"
+}
+runb 2 "-c <directory>" -c "$work"
+err_has "is a directory, not a configuration file"
+read -r -a spare <<<"$(pick_ports 2)"
+# A second broker on the store in use (its own ports): refused by the store lock.
+sed -e "s/^listenPort=.*/listenPort=${spare[0]}/" -e "s/^haListenPort=.*/haListenPort=${spare[1]}/" \
+  "$work/broker.conf" >"$work/broker-same-store.conf"
+runb 1 "on a store in use" -c "$work/broker-same-store.conf"
+err_has "Lock failed, MQ already started"
+# Ports in use: the message names the port's setting.
+sed -e "s#^storePathRootDir=.*#storePathRootDir=$work/store-2#" \
+  -e "s/^haListenPort=.*/haListenPort=${spare[1]}/" "$work/broker.conf" >"$work/broker-port.conf"
+runb 1 "on a listenPort in use" -c "$work/broker-port.conf"
+err_has "listenPort ${broker#127.0.0.1:}"
+err_has "address already in use"
+sed -e "s#^storePathRootDir=.*#storePathRootDir=$work/store-3#" \
+  -e "s/^listenPort=.*/listenPort=${spare[0]}/" "$work/broker.conf" >"$work/broker-ha-port.conf"
+runb 1 "on an haListenPort in use" -c "$work/broker-ha-port.conf"
+err_has "HA port (haListenPort"
+
 # The broker registers at start; wait until the name server lists it.
 registered() { "$bin/rmq-admin" clusterList --json 2>/dev/null | grep -qF "$broker"; }
 wait_for 30 "the broker to register" registered

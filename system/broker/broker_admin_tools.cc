@@ -111,6 +111,10 @@ Broker::Reply Broker::ProcessDeleteTopic(const Command& request) {
   }
   // Java answers SUCCESS whether or not the topic existed.
   const bool existed = topics_->DeleteTopicConfig(*topic);
+  // deleteTopic: then messageStore.cleanUnusedTopic(every topic still configured).
+  std::set<std::string> keep;
+  for (const auto& [name, config] : topics_->table()) keep.insert(name);
+  store_->CleanUnusedTopic(keep);
   rt_.Trace(
       TraceEvent("BrokerTopicDeleteRequest").Detail("Topic", *topic).Detail("Existed", existed));
   return request.CreateResponse(ResponseCode::SUCCESS);

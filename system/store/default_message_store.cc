@@ -9,6 +9,7 @@
 #include "system/common/java_string.h"
 #include "system/common/properties.h"
 #include "system/common/sys_flag.h"
+#include "system/common/topic_validator.h"
 #include "system/store/limits.h"
 #include "system/store/segment_reader.h"
 
@@ -579,6 +580,46 @@ StatusOr<ConsumeQueue*> DefaultMessageStore::FindOrCreateConsumeQueue(const std:
   queues.emplace(queue_id, std::move(cq));
   ++consume_queue_count_;
   return p;
+}
+
+int DefaultMessageStore::CleanUnusedTopic(const std::set<std::string>& keep) {
+  int cleaned = 0;
+  bool busy = false;
+  for (auto it = consume_queue_table_.begin(); it != consume_queue_table_.end();) {
+    const std::string& topic = it->first;
+    if (keep.contains(topic) || topic == common::kRmqSysScheduleTopic) {
+      ++it;
+      continue;
+    }
+    bool flushing = false;
+    for (const auto& [id, cq] : it->second) flushing |= cq->mapped_file_queue().flushing();
+    if (flushing) {  // its flush callbacks still refer to the queues
+      busy = true;
+      ++it;
+      continue;
+    }
+    for (auto& [id, cq] : it->second) {
+      Status st = cq->Destroy();
+      if (!st.ok()) {
+        RMQ_LOG_WARN(rt_, "RocketmqStore", "cleanUnusedTopic: destroy {}/{}: {}", topic, id,
+                     st.ToString());
+      }
+      commit_log_->RemoveQueueFromTopicQueueTable(topic, id);
+      --consume_queue_count_;
+    }
+    RMQ_LOG_INFO(rt_, "RocketmqStore", "cleanUnusedTopic: {},topic destroyed ({} queues)", topic,
+                 it->second.size());
+    rt_.Trace(TraceEvent("StoreTopicDestroyed")
+                  .Detail("Topic", topic)
+                  .Detail("Queues", it->second.size()));
+    it = consume_queue_table_.erase(it);
+    ++cleaned;
+  }
+  if (busy && !shutdown_) {
+    rt_.executor().ScheduleAfter(milliseconds(100),
+                                 guard_.Wrap([this, keep] { CleanUnusedTopic(keep); }));
+  }
+  return cleaned;
 }
 
 ConsumeQueue* DefaultMessageStore::GetConsumeQueue(const std::string& topic,

@@ -18,6 +18,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -138,6 +139,11 @@ class DefaultMessageStore {
   CommitLog& commit_log() { return *commit_log_; }
   const StoreCheckpoint& checkpoint() const { return *checkpoint_; }
   // The queue, or null when none exists.
+  // cleanUnusedTopic: destroys the consume queues (files and offsets) of every topic not in
+  // `keep` but the schedule topic, so that a topic created again starts at offset 0 (the commit
+  // log keeps the records until retention). A queue in the middle of a flush is destroyed once
+  // the flush is over. Returns how many topics went.
+  int CleanUnusedTopic(const std::set<std::string>& keep);
   ConsumeQueue* GetConsumeQueue(const std::string& topic, int32_t queue_id) const;
   size_t consume_queue_count() const { return consume_queue_count_; }
 

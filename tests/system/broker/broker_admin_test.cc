@@ -79,6 +79,25 @@ TEST_F(BrokerAdminTest, DeleteTopicInBroker) {
   EXPECT_NE(B()->topics().Select("SCHEDULE_TOPIC_XXXX"), nullptr);
 }
 
+// deleteTopic then cleanUnusedTopic: the topic's consume queues go, so the topic created again
+// starts at offset 0 instead of serving the old messages.
+TEST_F(BrokerAdminTest, ADeletedTopicCreatedAgainStartsEmpty) {
+  StartBroker();
+  ASSERT_EQ(Ask(CreateTopic("Again", 1))->code, ResponseCode::SUCCESS);
+  SendSome("Again", 5);
+  world_.RunFor(milliseconds(100));
+  ASSERT_EQ(B()->store().GetMaxOffsetInQueue("Again", 0), 5);
+  ASSERT_EQ(Ask(WithTopic(RequestCode::DELETE_TOPIC_IN_BROKER, "Again"))->code,
+            ResponseCode::SUCCESS);
+  world_.RunFor(seconds(1));
+  EXPECT_EQ(B()->store().GetMaxOffsetInQueue("Again", 0), 0);
+  ASSERT_EQ(Ask(CreateTopic("Again", 1))->code, ResponseCode::SUCCESS);
+  SendSome("Again", 2);
+  world_.RunFor(milliseconds(100));
+  EXPECT_EQ(B()->store().GetMinOffsetInQueue("Again", 0), 0);
+  EXPECT_EQ(B()->store().GetMaxOffsetInQueue("Again", 0), 2);
+}
+
 TEST_F(BrokerAdminTest, GetTopicStatsInfo) {
   StartBroker();
   ASSERT_EQ(Ask(CreateTopic("Stats", 2))->code, ResponseCode::SUCCESS);

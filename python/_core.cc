@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <tuple>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,6 +24,7 @@
 #include "scenarios/runner/scenario_file.h"
 #include "scenarios/runner/scenario_runner.h"
 #include "scenarios/runner/swarm.h"
+#include "sim/runtime/log.h"
 #include "sim/base/planted_bugs.h"
 #include "sim/base/time.h"
 #include "system/broker/broker.h"
@@ -236,6 +238,14 @@ class Run {
       auto lines = trace_;
       options_.trace_listener = [lines](const std::string& line) { lines->push_back(line); };
     }
+    // Log lines (sim/runtime/log.h) are few: always kept.
+    auto logs = logs_;
+    options_.event_listener = [logs](const StampedTraceEvent& e) {
+      auto text = LogLineText(e.event);
+      if (!text.has_value()) return;
+      logs->push_back(LogRow{ToNanos(e.time), e.node, std::string(SeverityName(e.event.severity())),
+                             std::move(*text)});
+    };
     py::gil_scoped_release release;
     run_ = std::make_unique<ScenarioRun>(scenario_, options_);
   }
@@ -251,6 +261,13 @@ class Run {
   std::string scenario_text() const { return ScenarioText(scenario_); }
   std::vector<std::string> swarm_drawn() const { return drawn_; }
   std::vector<std::string> trace_lines() const { return *trace_; }
+  // (time ns, process, level, text) of every log line so far.
+  std::vector<std::tuple<int64_t, std::string, std::string, std::string>> log_rows() const {
+    std::vector<std::tuple<int64_t, std::string, std::string, std::string>> out;
+    out.reserve(logs_->size());
+    for (const auto& r : *logs_) out.emplace_back(r.time_ns, r.node, r.level, r.text);
+    return out;
+  }
 
   void run_until(int64_t t_ns) {
     py::gil_scoped_release release;
@@ -512,6 +529,13 @@ class Run {
   scenarios::RunOptions options_;
   std::shared_ptr<std::vector<std::string>> trace_ =
       std::make_shared<std::vector<std::string>>();
+  struct LogRow {
+    int64_t time_ns;
+    std::string node;
+    std::string level;
+    std::string text;
+  };
+  std::shared_ptr<std::vector<LogRow>> logs_ = std::make_shared<std::vector<LogRow>>();
   std::unique_ptr<ScenarioRun> run_;
   std::optional<scenarios::RunResult> result_;
 };
@@ -576,6 +600,7 @@ PYBIND11_MODULE(_core, m) {
       .def_property_readonly("scenario_text", &Run::scenario_text)
       .def_property_readonly("swarm_drawn", &Run::swarm_drawn)
       .def("trace_lines", &Run::trace_lines)
+      .def("log_rows", &Run::log_rows)
       .def("run_until", &Run::run_until, py::arg("t_ns"))
       .def("run_until_pred", &Run::run_until_pred, py::arg("pred"), py::arg("check_every_ns"),
            py::arg("deadline_ns"))

@@ -620,6 +620,21 @@ class Simulation:
         """The trace events as text lines (only with ``trace=True``)."""
         return list(self._run.trace_lines())
 
+    def logs(self, process: Optional[str] = None, level: str = "DEBUG") -> pd.DataFrame:
+        """The processes' log lines so far (the servers' INFO/WARN/ERROR lines and every WARN or
+        ERROR event), as the real servers write them: columns time_ns, time_s, process, level and
+        text ("RocketmqBroker - register broker[0]to name server ... OK"). ``process`` keeps one
+        process; ``level`` keeps that level and above."""
+        order = ["DEBUG", "INFO", "WARN", "ERROR"]
+        if level.upper() not in order:
+            raise ValueError(f"level must be one of {', '.join(order)}, got {level!r}")
+        df = pd.DataFrame(self._run.log_rows(), columns=["time_ns", "process", "level", "text"])
+        df.insert(1, "time_s", df["time_ns"] / 1e9)
+        if process is not None:
+            df = df[df["process"] == process]
+        df = df[df["level"].map(order.index) >= order.index(level.upper())]
+        return df.reset_index(drop=True)
+
     # ------------------------------------------------------------------ the end
 
     def result(self) -> Result:

@@ -227,6 +227,22 @@ def test_trace_lines_when_asked():
     assert rmqsim.Simulation.cluster(seed=2, **SMALL).trace() == []
 
 
+def test_logs_per_process_and_level():
+    sim = rmqsim.Simulation.cluster(seed=2, **SMALL)
+    sim.run(until="12s")
+    logs = sim.logs()
+    assert list(logs.columns) == ["time_ns", "time_s", "process", "level", "text"]
+    boot = logs[logs["text"].str.contains(r"RocketmqBroker - The broker\[broker-a, ")]
+    assert sorted(boot["process"]) == ["broker-a", "broker-a-s1"]  # the master and its slave
+    assert set(boot["level"]) == {"INFO"}
+    one = sim.logs(process="broker-a")
+    assert set(one["process"]) == {"broker-a"}
+    assert one["text"].str.contains("boot success").sum() == 1
+    assert set(sim.logs(level="warn")["level"]) <= {"WARN", "ERROR"}
+    with pytest.raises(ValueError):
+        sim.logs(level="loud")
+
+
 def test_frames_have_seconds_beside_nanoseconds(sim):
     sim.run(until="20s")
     d = sim.deliveries()

@@ -511,8 +511,9 @@ void Broker::RegisterProcessors() {
       {RequestCode::INVOKE_BROKER_TO_RESET_OFFSET, &Broker::ProcessResetOffset},
       {RequestCode::QUERY_TOPIC_CONSUME_BY_WHO, &Broker::ProcessQueryTopicConsumeByWho},
   };
-  for (const auto& [code, fn] : admin_tools) {
-    add(code, [this, fn](const Command& r, Responder) { return (this->*fn)(r); });
+  for (const auto& entry : admin_tools) {  // not a structured binding: clang 14 cannot capture one
+    auto fn = entry.second;
+    add(entry.first, [this, fn](const Command& r, Responder) { return (this->*fn)(r); });
   }
 }
 

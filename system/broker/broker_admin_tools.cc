@@ -426,7 +426,8 @@ Broker::Reply Broker::ProcessUpdateBrokerConfig(const Command& request) {
     return request.CreateResponse(ResponseCode::SYSTEM_ERROR,
                                   "updateBrokerConfig: " + st.message());
   }
-  const bool permission_changed = next.broker_permission != config_.broker_permission;
+  // Java: whenever the update holds brokerPermission, changed or not.
+  const bool permission_changed = props->contains("brokerPermission");
   config_ = next;
   topics_->set_broker_config(config_);
   config_version_ = {.timestamp = ToUnixMillis(rt_.WallNow()),

@@ -222,7 +222,11 @@ std::optional<RemotingCommand> NameServer::RegisterBroker(const RemotingCommand&
   if (broker_name->empty() || cluster_name->empty()) {
     return Error(ResponseCode::SYSTEM_ERROR, "REGISTER_BROKER: empty brokerName or clusterName");
   }
-  if (auto a = Address::Parse(*broker_addr); !a.ok() || a->port == 0) {
+  const size_t colon = broker_addr->rfind(':');
+  const std::string port = colon == std::string::npos ? "" : broker_addr->substr(colon + 1);
+  if (colon == 0 || colon == std::string::npos || port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) == 0 ||
+      std::stoi(port) > 65535) {
     return Error(ResponseCode::SYSTEM_ERROR, "REGISTER_BROKER: brokerAddr '" + *broker_addr +
                                                  "' is not host:port");
   }

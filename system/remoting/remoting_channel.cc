@@ -79,8 +79,16 @@ void RemotingChannel::OnData(std::span<const std::byte> bytes) {
   auto self = shared_from_this();  // handlers may drop every other reference
   const MonoTime now = rt_.Now();
   last_activity_ = now;
-  if (decoder_.buffered_bytes() > 0 && options_.partial_frame_timeout > Duration::zero() &&
+  const bool had_partial = decoder_.buffered_bytes() > 0;
+  const uint64_t frames_before = decoder_.frames_decoded();
+  Status s =
+      decoder_.Feed(bytes, [this](RemotingCommand c) { return HandleCommand(std::move(c)); });
+  const bool same_frame = had_partial && decoder_.frames_decoded() == frames_before;
+  if (decoder_.buffered_bytes() > 0 && !same_frame) partial_since_ = now;  // a new frame begun
+  if (open_ && same_frame && decoder_.buffered_bytes() > 0 &&
+      options_.partial_frame_timeout > Duration::zero() &&
       now - partial_since_ > options_.partial_frame_timeout) {
+    // The same frame, begun too long ago, is still incomplete after these bytes.
     rt_.Trace(TraceEvent("RemotingPartialFrameTimeout", Severity::kWarn)
                   .Detail("ChannelId", id_)
                   .Detail("Remote", remote_.ToString())
@@ -89,13 +97,6 @@ void RemotingChannel::OnData(std::span<const std::byte> bytes) {
     CloseInternal(TimeoutError("a frame from " + remote_.ToString() + " still incomplete after " +
                                FormatDuration(now - partial_since_)));
     return;
-  }
-  const bool had_partial = decoder_.buffered_bytes() > 0;
-  const uint64_t frames_before = decoder_.frames_decoded();
-  Status s =
-      decoder_.Feed(bytes, [this](RemotingCommand c) { return HandleCommand(std::move(c)); });
-  if (decoder_.buffered_bytes() > 0 && (!had_partial || decoder_.frames_decoded() != frames_before)) {
-    partial_since_ = now;  // a new incomplete frame
   }
   ReportBuffered();
   if (!s.ok() && open_) {

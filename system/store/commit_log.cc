@@ -247,7 +247,14 @@ StatusOr<CommitLog::RecoverResult> CommitLog::RecoverFrom(size_t index, bool che
   const IntactAfterCut intact =
       stop_reason.empty() ? IntactAfterCut{} : CountIntactAfterCut(index, pos);
   if (intact.records > 0) {
-    const std::string dir = config_.store_path_root_dir + "/corrupt/commitlog";
+    // One directory per incident, never reused: a later incident cannot overwrite what an
+    // earlier one kept.
+    std::string dir = config_.store_path_root_dir + "/corrupt/commitlog-" +
+                      std::to_string(result.end_offset);
+    for (int n = 2; rt_.fs().Exists(dir); ++n) {
+      dir = config_.store_path_root_dir + "/corrupt/commitlog-" +
+            std::to_string(result.end_offset) + "-" + std::to_string(n);
+    }
     std::vector<std::string> kept;
     RMQ_RETURN_IF_ERROR(queue_.SetAsideFrom(result.end_offset, dir, &kept));
     std::string names;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "sim/base/assert.h"
+#include "sim/runtime/log.h"
 #include "system/store/limits.h"
 #include "system/store/segment_reader.h"
 
@@ -83,7 +84,7 @@ Status ConsumeQueue::Recover() {
   entries_dropped_ = 0;
   for (size_t f = index; f < files.size(); ++f) {
     SegmentReader reader(*files[f]);
-    for (int64_t i = f == index ? file_offset + kUnit : 0; i + kUnit <= file_size; i += kUnit) {
+    for (int64_t i = f == index ? file_offset : 0; i + kUnit <= file_size; i += kUnit) {
       auto view = reader.View(i, static_cast<size_t>(kUnit));
       if (!view.ok()) break;
       if (EntryAt(*view, 0).written()) ++entries_dropped_;
@@ -95,7 +96,7 @@ Status ConsumeQueue::Recover() {
 
 Status ConsumeQueue::FillPreBlank(MappedFile& mf, int64_t until_where) {
   // Placeholder entries: offset 0, size Integer.MAX_VALUE, tags code 0.
-  const int64_t until = until_where % queue_.mapped_file_size();
+  const int64_t until = until_where - mf.from();  // up to the end of the file at most
   common::Bytes chunk;
   while (mf.wrote_position() < until) {
     int64_t n =
@@ -111,7 +112,7 @@ Status ConsumeQueue::FillPreBlank(MappedFile& mf, int64_t until_where) {
 }
 
 Status ConsumeQueue::PutMessagePositionInfo(int64_t offset, int32_t size, int64_t tags_code,
-                                            int64_t cq_offset) {
+                                            int64_t cq_offset, bool fill_gap) {
   if (offset + size <= max_physic_offset_) {
     // Already indexed (ConsumeQueue: "Maybe try to build consume queue repeatedly").
     return Status::Ok();
@@ -128,8 +129,22 @@ Status ConsumeQueue::PutMessagePositionInfo(int64_t offset, int32_t size, int64_
                   .Detail("Until", expect / kUnit));
   }
   if (cq_offset != 0) {
-    const int64_t current = mf->from() + mf->wrote_position();
+    int64_t current = mf->from() + mf->wrote_position();
     if (expect < current) return Status::Ok();  // built repeatedly
+    if (expect > current && fill_gap) {
+      RMQ_LOG_WARN(rt_, "RocketmqStore",
+                   "consume queue {}/{}: entries [{}, {}) lost with a missing commit-log range; "
+                   "placeholders written",
+                   topic_, queue_id_, current / kUnit, expect / kUnit);
+      while (current < expect) {
+        RMQ_ASSIGN_OR_RETURN(MappedFile * gap_file, queue_.GetLastMappedFile(current));
+        const int64_t file_end = gap_file->from() + queue_.mapped_file_size();
+        RMQ_RETURN_IF_ERROR(FillPreBlank(*gap_file, std::min(expect, file_end)));
+        current = std::min(expect, file_end);
+      }
+      RMQ_ASSIGN_OR_RETURN(mf, queue_.GetLastMappedFile(expect));
+      current = mf->from() + mf->wrote_position();
+    }
     if (expect != current) {
       // As Java: the entry goes where the queue ends, and the mismatch is reported.
       rt_.Trace(TraceEvent("StoreConsumeQueueOrderWrong", Severity::kWarn)

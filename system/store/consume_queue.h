@@ -48,8 +48,12 @@ class ConsumeQueue {
 
   // putMessagePositionInfo: writes the entry for queue offset `cq_offset`. An entry for a record
   // that is already indexed is skipped (OK). A queue whose first file is created at a non-zero
-  // offset is filled with placeholder entries up to it (fillPreBlank) and starts there.
-  Status PutMessagePositionInfo(int64_t offset, int32_t size, int64_t tags_code, int64_t cq_offset);
+  // offset is filled with placeholder entries up to it (fillPreBlank) and starts there. An entry
+  // past the queue's end goes where the queue ends (Java's "[BUG]logic queue order maybe wrong")
+  // unless `fill_gap`: then placeholders fill the queue up to it (the store sets it once dispatch
+  // has skipped a missing commit-log range, whose records' entries can never be written).
+  Status PutMessagePositionInfo(int64_t offset, int32_t size, int64_t tags_code, int64_t cq_offset,
+                                bool fill_gap = false);
 
   // getIndexBuffer: the entries from `start_index` to the end of the file holding it (at most
   // max_bytes, whole entries). nullopt when start_index is below the minimum or in no file.

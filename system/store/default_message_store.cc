@@ -137,8 +137,16 @@ int64_t DefaultMessageStore::RecoverConsumeQueues(Status* error) {
       if (cq->entries_dropped() > 0) {
         // Damaged, not unfinished: rmqsim rebuilds it from the commit log (Java keeps the cut
         // queue and dispatches only from the furthest point of all queues, so the entries after
-        // the damage stay missing).
-        const int64_t from = std::max<int64_t>(cq->max_physic_offset(), 0);
+        // the damage stay missing). When every entry left points before the commit log's first
+        // record (gone with retention), the queue is emptied: dispatch then starts it afresh at
+        // the first remaining record's queue offset (placeholders before it), so no entry can
+        // land at another record's queue offset.
+        const int64_t log_min = std::max<int64_t>(commit_log_->GetMinOffset(), 0);
+        if (cq->max_physic_offset() < log_min) {
+          Status destroyed = cq->Destroy();
+          if (!destroyed.ok() && error->ok()) *error = destroyed.WithContext("empty " + topic);
+        }
+        const int64_t from = std::max<int64_t>(cq->max_physic_offset(), log_min);
         rebuild_from_ = rebuild_from_ ? std::min(*rebuild_from_, from) : from;
         RMQ_LOG_WARN(rt_, "RocketmqStore",
                      "consume queue {}/{} damaged at entry {}: {} entries after it dropped; it is "
@@ -505,7 +513,23 @@ Status DefaultMessageStore::DoReput(int64_t max_records, bool* cut) {
   const MappedFileQueue& queue = commit_log_->mapped_file_queue();
   while (reput_from_offset_ < commit_log_->GetMaxOffset()) {
     const MappedFile* mf = queue.FindMappedFileByOffset(reput_from_offset_);
-    if (mf == nullptr) break;
+    if (mf == nullptr) {
+      // A segment missing in the middle (see MappedFileQueue::gaps): go on at the next one.
+      const MappedFile* next = nullptr;
+      for (const auto& f : queue.files()) {
+        if (f->from() > reput_from_offset_) {
+          next = f.get();
+          break;
+        }
+      }
+      if (next == nullptr) break;
+      RMQ_LOG_WARN(rt_, "RocketmqStore",
+                   "dispatch skips the missing commit-log range [{}, {}): no segment holds it",
+                   reput_from_offset_, next->from());
+      reput_from_offset_ = next->from();
+      skipped_log_gap_ = true;
+      continue;
+    }
     // Bytes appended while this pass runs (a listener may put) are read by the next pass of
     // this loop, with a fresh reader.
     const int64_t end = mf->wrote_position();
@@ -636,7 +660,7 @@ Status DefaultMessageStore::DoDispatch(const DispatchRequest& req) {
     RMQ_ASSIGN_OR_RETURN(ConsumeQueue * cq, FindOrCreateConsumeQueue(req.topic, req.queue_id));
     const int64_t before = cq->GetMaxOffsetInQueue();
     Status st = cq->PutMessagePositionInfo(req.commit_log_offset, req.msg_size, req.tags_code,
-                                           req.consume_queue_offset);
+                                           req.consume_queue_offset, skipped_log_gap_);
     // The consume-queue flush service has work once a queue has enough dirty pages.
     if (cq->mapped_file_queue().NeedsFlush(config_.flush_consume_queue_least_pages)) {
       cq_flush_timer_.Wake();

@@ -203,6 +203,9 @@ class DefaultMessageStore {
   std::unique_ptr<FileLock> lock_;
   // The lowest commit-log offset a damaged consume queue needs dispatching from (recovery).
   std::optional<int64_t> rebuild_from_;
+  // Dispatch has skipped a missing commit-log range: consume queues fill the entries it held with
+  // placeholders so that later entries land at their records' queue offsets.
+  bool skipped_log_gap_ = false;
   std::map<std::string, std::map<int32_t, std::unique_ptr<ConsumeQueue>>> consume_queue_table_;
   size_t consume_queue_count_ = 0;
 

@@ -78,4 +78,8 @@ inline constexpr Duration kConsumerOffsetPersistInterval = milliseconds(5000);
 // stays well below).
 inline constexpr uint64_t kConsumerOffsetFileBytesMax = 256ull * 1024 * 1024;
 
+// Recovery copies the rest of a damaged segment aside in pieces of this size (a segment is 1 GiB
+// in real mode).
+inline constexpr int64_t kSetAsideChunkBytes = 1024 * 1024;
+
 }  // namespace rmqsim::store::limits

@@ -63,17 +63,26 @@ Status MappedFileQueue::SetAsideFrom(int64_t offset, const std::string& dir,
     } else if (offset >= f->from()) {
       const int64_t pos = offset - f->from();
       if (pos < f->physical_size()) {
-        common::Bytes tail(static_cast<size_t>(f->physical_size() - pos));
-        RMQ_ASSIGN_OR_RETURN(size_t n, f->Read(pos, tail));
-        tail.resize(n);
         const std::string copy = dir + "/" + name + ".from-" + std::to_string(pos);
-        RMQ_ASSIGN_OR_RETURN(auto out, rt_.fs().Open(copy, OpenMode::kCreateTruncate));
-        RMQ_RETURN_IF_ERROR(out->Append(tail));
+        RMQ_ASSIGN_OR_RETURN(auto out, rt_.fs().Open(copy, OpenMode::kCreateNew));
+        common::Bytes chunk;
+        for (int64_t at = pos; at < f->physical_size();) {
+          chunk.resize(static_cast<size_t>(
+              std::min<int64_t>(f->physical_size() - at, limits::kSetAsideChunkBytes)));
+          RMQ_ASSIGN_OR_RETURN(size_t n, f->Read(at, chunk));
+          if (n == 0) break;
+          chunk.resize(n);
+          RMQ_RETURN_IF_ERROR(out->Append(chunk));
+          at += static_cast<int64_t>(n);
+        }
         out->Close();
         kept->push_back(copy);
       }
       keep.push_back(f);
     } else {
+      if (rt_.fs().Exists(dir + "/" + name)) {
+        return AlreadyExistsError("'" + dir + "/" + name + "' exists: not overwritten");
+      }
       RMQ_RETURN_IF_ERROR(rt_.fs().Rename(f->path(), dir + "/" + name));
       kept->push_back(dir + "/" + name);
     }

@@ -11,6 +11,7 @@
 #include "sim/asio/asio_runtime.h"
 #include "sim/runtime/log.h"
 #include "sim/simulated/world.h"
+#include "tests/testing/sim_testing.h"
 
 namespace rmqsim {
 namespace {
@@ -76,19 +77,15 @@ TEST(Seam, EchoServiceOverRealLoopbackTcp) {
   std::filesystem::remove_all(dir);
 }
 
-// A service that does nothing but hold what a test hands it.
-class Idle final : public Service {
- public:
-  Status Start() override { return Status::Ok(); }
-};
 
 TEST(Seam, FileLockInTheSimulatedWorld) {
   sim::World world({.seed = 5});
   auto m = *world.AddMachine({.name = "host", .ip = "10.0.0.1"});
   auto other = *world.AddMachine({.name = "other", .ip = "10.0.0.2"});
-  auto a = *world.AddProcess(m, "a", [](Runtime&) { return std::make_unique<Idle>(); });
-  auto b = *world.AddProcess(m, "b", [](Runtime&) { return std::make_unique<Idle>(); });
-  auto c = *world.AddProcess(other, "c", [](Runtime&) { return std::make_unique<Idle>(); });
+  auto idle = [](Runtime& rt) { return std::make_unique<testing::ScriptedService>(rt, nullptr); };
+  auto a = *world.AddProcess(m, "a", idle);
+  auto b = *world.AddProcess(m, "b", idle);
+  auto c = *world.AddProcess(other, "c", idle);
   ASSERT_TRUE(world.StartProcess(a).ok());
   ASSERT_TRUE(world.StartProcess(b).ok());
   ASSERT_TRUE(world.StartProcess(c).ok());

@@ -486,5 +486,24 @@ TEST_F(RemotingServerTest, AFrameStillIncompleteAfterTheTimeoutClosesTheConnecti
   EXPECT_TRUE(traced);
 }
 
+// Bytes that complete an old frame are not refused: a stall (a partition) that ends before the
+// idle timeout costs nothing.
+TEST_F(RemotingServerTest, BytesCompletingAnOldFrameAreAccepted) {
+  StartServer({}, [](Runtime&, RemotingServer& s) { s.RegisterDefaultProcessor(EchoProcessor()); });
+  Raw raw = ConnectRaw();
+  world_.RunFor(milliseconds(10));
+  auto req = RemotingCommand::CreateRequest(9001);
+  req.SetExtField("echo", "late");
+  const std::string frame = EncodeOrDie(req);
+  ASSERT_TRUE(raw.conn->Send(AsBytes(frame.substr(0, 10))).ok());
+  world_.RunFor(seconds(90));
+  ASSERT_TRUE(raw.conn->Send(AsBytes(frame.substr(10))).ok());
+  world_.RunFor(seconds(1));
+  EXPECT_FALSE(raw.log->closed());
+  auto got = DecodeAll(raw.log->data);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(*got[0].FindExtField("echo"), "late");
+}
+
 }  // namespace
 }  // namespace rmqsim::remoting::testing

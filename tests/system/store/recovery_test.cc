@@ -7,6 +7,7 @@
 #include "system/common/checksum.h"
 #include "system/store/message_store_config.h"
 #include "tests/system/store/store_test_util.h"
+#include "tests/testing/sim_testing.h"
 
 namespace rmqsim::store {
 namespace {
@@ -17,17 +18,15 @@ constexpr char kRoot[] = "/data/broker-a/store";
 
 std::string Body(int i) { return "message-" + std::to_string(i) + std::string(100, 'x'); }
 
-class Idle final : public Service {
- public:
-  Status Start() override { return Status::Ok(); }
-};
 
 class RecoveryTest : public StoreTest {
  protected:
   // A process on the broker's machine to damage files with while the store is down.
   FileSystem& Tool() {
     if (!tool_.valid()) {
-      tool_ = *world_.AddProcess(m_, "tool", [](Runtime&) { return std::make_unique<Idle>(); });
+      tool_ = *world_.AddProcess(m_, "tool", [](Runtime& rt) {
+        return std::make_unique<rmqsim::testing::ScriptedService>(rt, nullptr);
+      });
       EXPECT_TRUE(world_.StartProcess(tool_).ok());
     }
     return world_.runtime(tool_)->fs();
@@ -89,7 +88,8 @@ TEST_F(RecoveryTest, ACorruptRecordInTheMiddleCutsTheLogButKeepsWhatFollows) {
   ASSERT_EQ(errors.size(), 1u);
   EXPECT_NE(errors[0].find("intact record(s) after it"), std::string::npos) << errors[0];
   // Nothing lost for good: the rest of the segment and the later segments are in corrupt/.
-  auto kept = Tool().List(std::string(kRoot) + "/corrupt/commitlog");
+  const std::string kept_dir = std::string(kRoot) + "/corrupt/commitlog-" + std::to_string(bad);
+  auto kept = Tool().List(kept_dir);
   ASSERT_TRUE(kept.ok()) << kept.status();
   std::vector<std::string> expected = {
       OffsetToFileName(64 * 1024) + ".from-" + std::to_string(bad - 64 * 1024),
@@ -97,7 +97,7 @@ TEST_F(RecoveryTest, ACorruptRecordInTheMiddleCutsTheLogButKeepsWhatFollows) {
   EXPECT_EQ(*kept, expected);
   uint64_t kept_bytes = 0;
   for (const auto& name : *kept) {
-    kept_bytes += *Tool().FileSize(std::string(kRoot) + "/corrupt/commitlog/" + name);
+    kept_bytes += *Tool().FileSize(kept_dir + "/" + name);
   }
   // Everything written after the cut (full segments end with less than a record unwritten).
   EXPECT_GE(kept_bytes + 2 * 512, static_cast<uint64_t>(max - bad));
@@ -160,6 +160,24 @@ TEST_F(RecoveryTest, AMissingMiddleSegmentIsLoggedAndTheRestIsServed) {
   EXPECT_GT(removing, 0);
   EXPECT_EQ(static_cast<int64_t>(all.size()), 1000 - in_missing);
   EXPECT_EQ(all.back().queue_offset, 999);
+}
+
+// After a crash the dispatch restarts before the gap (the checkpoint's point): it skips the
+// missing range instead of stopping there, so new messages are still indexed.
+TEST_F(RecoveryTest, DispatchGoesPastAMissingSegmentAfterACrash) {
+  config().flush_commit_log_least_pages = 0;
+  StartStore();
+  PutMany(1000);
+  Kill();
+  ASSERT_TRUE(Tool().Remove(Segment(64 * 1024)).ok());
+  StartStore();
+  ASSERT_EQ(Logs(Severity::kError, "segment(s) missing").size(), 1u);
+  PutMessageResult r = Put("T", 0, Body(1000));
+  ASSERT_TRUE(r.ok());
+  world_.RunFor(seconds(1));
+  GetMessageResult got = Get("T", 0, r.append_result.logics_offset, 1);
+  ASSERT_EQ(got.status, GetMessageStatus::kFound);
+  EXPECT_EQ(common::StringFromBytes(Decode(got)[0].message.body()), Body(1000));
 }
 
 // Zeroed entries in the middle of one consume queue. Java's recovery cuts that queue and

@@ -108,7 +108,7 @@ TEST_F(StoreAsioTest, ACorruptRecordOnDiskIsCutLoudlyAndWhatFollowsIsKept) {
                            std::to_string(bad)),
             std::string::npos)
       << LogText();
-  const fs::path kept = fs::path(dir_) / "store/corrupt/commitlog";
+  const fs::path kept = fs::path(dir_) / ("store/corrupt/commitlog-" + std::to_string(bad));
   ASSERT_TRUE(fs::exists(kept / (OffsetToFileName(64 * 1024) + ".from-" +
                                  std::to_string(bad - 64 * 1024))));
   EXPECT_TRUE(fs::exists(kept / OffsetToFileName(2 * 64 * 1024)));

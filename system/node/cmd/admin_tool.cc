@@ -77,10 +77,6 @@ void PrintJson(const Json& j) {
   std::printf("%s\n", j.dump(-1, ' ', false, Json::error_handler_t::replace).c_str());
 }
 
-Json QueueJson(const common::MessageQueue& mq) {
-  return Json{{"topic", mq.topic}, {"brokerName", mq.broker_name}, {"queueId", mq.queue_id}};
-}
-
 // One verb's run: the runtime, the connection pool and the error reporting.
 class Tool {
  public:

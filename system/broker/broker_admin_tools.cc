@@ -84,7 +84,8 @@ std::string Bool(bool b) {
 // QUERY_MESSAGE's match: the key is one of the space-separated KEYS, or the UNIQ_KEY.
 bool MatchesKey(const common::Message& m, const std::string& key, bool unique) {
   if (unique) return m.unique_key() == key;
-  std::string_view keys = m.keys();
+  const std::string all = m.keys();  // by value: keep it alive while the view reads it
+  std::string_view keys = all;
   while (!keys.empty()) {
     size_t sp = keys.find(' ');
     if (keys.substr(0, sp) == key) return true;

@@ -1611,7 +1611,11 @@ int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runti
   rt.Run();
   boost::system::error_code ignored;
   state->signals.cancel(ignored);
-  state.reset();
+  state.reset();  // the last signal_set gone: Asio restores the default disposition
+  // The process is on its way out: a late or duplicate SIGINT/SIGTERM (timeout(1) also signals
+  // its whole process group) must not turn a clean exit into death by signal (status 143).
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
   service.reset();
   return 0;
 }

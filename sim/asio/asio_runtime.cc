@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -983,7 +985,12 @@ class SyncWorker {
     }
     if (!thread_.joinable()) {
       try {
-        thread_ = std::thread([this] { Loop(); });
+        thread_ = std::thread([this] {
+          sigset_t all;  // signals are the loop thread's (RunServiceMain)
+          sigfillset(&all);
+          pthread_sigmask(SIG_BLOCK, &all, nullptr);
+          Loop();
+        });
       } catch (const std::system_error& e) {
         PostResult(std::move(done),
                    InternalError("sync '" + path + "': cannot start the sync thread: " + e.what()));
@@ -1564,7 +1571,8 @@ const std::string& AsioRuntime::data_dir() const {
 // ------------------------------------------------------------------------------------------------
 // RunServiceMain
 
-int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runtime&)> factory) {
+int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runtime&)> factory,
+                   std::string_view logger) {
   std::unique_ptr<Service> service = factory ? factory(rt) : nullptr;
   if (!service) {
     std::fprintf(stderr, "%s: no service was built\n", rt.node_name().c_str());
@@ -1579,10 +1587,11 @@ int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runti
 
   // SIGINT/SIGTERM: graceful Stop of the service, whose `done` stops the loop; a second signal
   // stops the loop at once. Handlers hold the state weakly: once this function returns, a
-  // cancelled wait touches nothing.
+  // cancelled wait touches nothing. The log lines are the ones of RocketMQ's shutdown hook.
   struct SignalState : std::enable_shared_from_this<SignalState> {
-    SignalState(boost::asio::io_context& io, AsioRuntime& runtime, Service& svc)
-        : signals(io, SIGINT, SIGTERM), rt(runtime), service(svc) {}
+    SignalState(boost::asio::io_context& io, AsioRuntime& runtime, Service& svc,
+                std::string_view log_name)
+        : signals(io, SIGINT, SIGTERM), rt(runtime), service(svc), logger(log_name) {}
     void Arm() {
       signals.async_wait([weak = weak_from_this()](const boost::system::error_code& ec, int sig) {
         auto self = weak.lock();
@@ -1592,30 +1601,52 @@ int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runti
     }
     void OnSignal(int sig) {
       rt.Trace(TraceEvent("SignalReceived").Detail("Signal", sig));
+      RMQ_LOG_INFO(rt, logger, "Shutdown hook was invoked, {} (signal {})", ++invocations, sig);
       if (stopping) {
+        RMQ_LOG_WARN(rt, logger, "a second signal: exiting without waiting for the shutdown");
         rt.Stop();
         return;
       }
       stopping = true;
       Arm();
-      AsioRuntime* runtime = &rt;
-      service.Stop([runtime] { runtime->Stop(); });
+      const MonoTime begin = rt.Now();
+      std::weak_ptr<SignalState> weak = weak_from_this();
+      service.Stop([weak, begin] {
+        auto self = weak.lock();
+        if (!self) return;
+        const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(
+            self->rt.Now() - begin);
+        RMQ_LOG_INFO(self->rt, self->logger, "Shutdown hook over, consuming total time(ms): {}",
+                     took.count());
+        self->rt.Stop();
+      });
     }
     boost::asio::signal_set signals;
     AsioRuntime& rt;
     Service& service;
+    std::string logger;
+    int invocations = 0;
     bool stopping = false;
   };
-  auto state = std::make_shared<SignalState>(rt.core_->io(), rt, *service);
+  auto state = std::make_shared<SignalState>(rt.core_->io(), rt, *service, logger);
   state->Arm();
   rt.Run();
+  // The process is on its way out: a late or duplicate SIGINT/SIGTERM (timeout(1) also signals
+  // its whole process group) must not turn a clean exit into death by signal (status 143). The
+  // signals are blocked while the last signal_set goes (Asio then restores SIG_DFL), set to
+  // SIG_IGN (which discards any that arrived meanwhile), then unblocked. No other thread takes
+  // them: the runtime's own threads block every signal.
+  sigset_t term;
+  sigemptyset(&term);
+  sigaddset(&term, SIGINT);
+  sigaddset(&term, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &term, nullptr);
   boost::system::error_code ignored;
   state->signals.cancel(ignored);
-  state.reset();  // the last signal_set gone: Asio restores the default disposition
-  // The process is on its way out: a late or duplicate SIGINT/SIGTERM (timeout(1) also signals
-  // its whole process group) must not turn a clean exit into death by signal (status 143).
+  state.reset();
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGTERM, SIG_IGN);
+  pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
   service.reset();
   return 0;
 }

@@ -554,17 +554,23 @@ Task<void> Broker::StopTask(std::function<void()> done) {
       }
     });
   }
+  RMQ_LOG_DEBUG(rt_, "RocketmqBroker", "shutdown: unregistered from the name servers");
   server_->Shutdown();
   outer_->Shutdown();
   if (ha_) ha_->Shutdown();
   Status offsets = co_await AwaitCallback<Status>(
       rt_.executor(), [this](std::function<void(Status)> cb) { offsets_->Shutdown(cb); });
+  RMQ_LOG_DEBUG(rt_, "RocketmqBroker", "shutdown: consumer offsets persisted ({})",
+                offsets.ToString());
   Status delay = co_await AwaitCallback<Status>(
       rt_.executor(), [this](std::function<void(Status)> cb) { schedule_->Shutdown(cb); });
   Status topics = co_await AwaitCallback<Status>(
       rt_.executor(), [this](std::function<void(Status)> cb) { topics_->Persist(cb); });
   Status groups = co_await AwaitCallback<Status>(
       rt_.executor(), [this](std::function<void(Status)> cb) { groups_.Persist(cb); });
+  RMQ_LOG_DEBUG(rt_, "RocketmqBroker",
+                "shutdown: delay offsets ({}), topics ({}) and subscription groups ({}) persisted",
+                delay.ToString(), topics.ToString(), groups.ToString());
   Status store = Status::Ok();
   if (store_->started()) {
     store = co_await AwaitCallback<Status>(

@@ -363,10 +363,13 @@ Task<void> DefaultMessageStore::ShutdownTask(DoneCallback done) {
   Status cl = co_await AwaitCallback<Status>(
       ex, [this](std::function<void(Status)> d) { commit_log_->FlushAll(std::move(d)); });
   if (first.ok()) first = cl;
+  RMQ_LOG_DEBUG(rt_, "RocketmqStore", "shutdown: commit log flushed to {} ({})",
+                commit_log_->mapped_file_queue().flushed_where(), cl.ToString());
   Status cq = co_await AwaitCallback<Status>(ex, [this](std::function<void(Status)> d) {
     FlushConsumeQueues(0, /*write_checkpoint=*/true, std::move(d));
   });
   if (first.ok()) first = cq;
+  RMQ_LOG_DEBUG(rt_, "RocketmqStore", "shutdown: consume queues flushed ({})", cq.ToString());
   const bool clean = first.ok() && IsWriteable() && DispatchBehindBytes() == 0;
   if (clean) {
     Status rm = rt_.fs().Remove(config_.AbortFile());

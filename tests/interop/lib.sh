@@ -22,7 +22,8 @@
 interop_tag=${interop_tag:-interop}
 interop_deadline=${INTEROP_DEADLINE:-120}
 # Servers run under a hard cap (timeout passes SIGTERM on and exits with the server's status), so
-# none outlives a test killed from outside.
+# none outlives a test killed from outside. A server still running 30 s after a SIGTERM is killed:
+# a graceful stop persists and fsyncs several files, which a loaded CI disk can make slow.
 interop_server_cap=${interop_server_cap:-300}
 interop_py=/usr/bin/python3
 declare -A interop_servers=() # name -> pid (of the `timeout` wrapping the server) still running
@@ -202,7 +203,7 @@ start_server() {
     [ "${#server_listen[@]}" -gt 0 ] || server_listen=("${_ss_ports[@]}")
     _ss_offset=$(stat -c %s "$_ss_log" 2>/dev/null || echo 0)
     # Each server's log file goes beside <log> (its lines reach <log> through stderr too).
-    timeout --kill-after=5 "$interop_server_cap" "${server_cmd[@]}" \
+    timeout --kill-after=30 "$interop_server_cap" "${server_cmd[@]}" \
       --log-dir "$(dirname "$_ss_log")/logs-$_ss_name" >>"$_ss_log" 2>&1 &
     _ss_pid=$!
     _ss_rc=0
@@ -243,7 +244,7 @@ start_server() {
 # exited 0.
 stop_server() {
   local name=$1 pid=${interop_servers[$1]:?stop_server: no server $1} rc=0
-  local deadline=$((SECONDS + interop_deadline))
+  local deadline=$((SECONDS + interop_deadline)) start=$EPOCHREALTIME
   kill -TERM "$pid"
   while interop_alive "$pid"; do
     [ "$SECONDS" -lt "$deadline" ] ||
@@ -252,7 +253,10 @@ stop_server() {
   done
   wait "$pid" || rc=$?
   unset "interop_servers[$name]"
-  [ "$rc" -eq 0 ] || interop_fail "$name exited with status $rc after SIGTERM"
+  local took
+  took=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+  [ -z "${INTEROP_VERBOSE:-}" ] || echo "$interop_tag: $name exited $rc, $took s after SIGTERM" >&2
+  [ "$rc" -eq 0 ] || interop_fail "$name exited with status $rc, $took s after SIGTERM"
 }
 
 # stop_all_servers: SIGTERM to all servers still running, SIGKILL to those still there 10 s later.

@@ -76,5 +76,5 @@ int main(int argc, char** argv) {
   rmqsim::real::AsioRuntime rt(options);
   return rmqsim::real::RunServiceMain(rt, [&](rmqsim::Runtime& r) {
     return std::make_unique<rmqsim::broker::Broker>(r, conf->broker, conf->store);
-  });
+  }, "RocketmqBroker");
 }

@@ -68,5 +68,5 @@ int main(int argc, char** argv) {
   rmqsim::real::AsioRuntime rt(options);
   return rmqsim::real::RunServiceMain(rt, [&](rmqsim::Runtime& r) {
     return std::make_unique<rmqsim::namesrv::NameServer>(r, config);
-  });
+  }, "RocketmqNamesrv");
 }

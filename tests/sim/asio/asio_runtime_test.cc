@@ -968,13 +968,24 @@ TEST(RunServiceMainTest, StartFailureReturnsOne) {
 }
 
 TEST(RunServiceMainTest, SigtermStopsTheServiceGracefully) {
-  AsioRuntime rt(TestOptions());
+  AsioRuntimeOptions options = TestOptions();
+  options.log_to_stderr = true;
+  AsioRuntime rt(options);
   bool stopped = false;
+  ::testing::internal::CaptureStderr();
   int rc = RunServiceMain(
-      rt, [&](Runtime& r) { return std::make_unique<FakeService>(r, Status::Ok(), &stopped); });
+      rt, [&](Runtime& r) { return std::make_unique<FakeService>(r, Status::Ok(), &stopped); },
+      "RocketmqTest");
+  std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(rc, 0);
   EXPECT_TRUE(stopped);
-  EXPECT_EQ(rt.trace_events(), 1u) << "SignalReceived";
+  EXPECT_EQ(rt.trace_events(), 3u) << "SignalReceived and the two log lines";
+  EXPECT_THAT(err, HasSubstr("INFO RocketmqTest - Shutdown hook was invoked, 1 (signal 15)"));
+  EXPECT_THAT(err, HasSubstr("INFO RocketmqTest - Shutdown hook over, consuming total time(ms): "));
+  // A late signal (timeout(1) signals its whole process group too) no longer kills the process.
+  std::raise(SIGTERM);
+  std::raise(SIGINT);
+  SUCCEED() << "still alive after a late SIGTERM and SIGINT";
 }
 
 }  // namespace

@@ -86,7 +86,8 @@ storePathRootDir=$work/store
 flushDiskType=ASYNC_FLUSH
 brokerRole=ASYNC_MASTER
 CONF
-  server_cmd=("$bin/rmq-broker" -c "$work/broker.conf")
+  # debug: a slow or stuck shutdown shows the last step it finished in the log tail below
+  server_cmd=("$bin/rmq-broker" -c "$work/broker.conf" --log-level debug)
 }
 start_server broker "$work/broker.log" 2 broker_conf
 broker="127.0.0.1:${server_ports[0]}"

@@ -75,7 +75,18 @@ Status MappedFileQueue::SetAsideFrom(int64_t offset, const std::string& dir,
           RMQ_RETURN_IF_ERROR(out->Append(chunk));
           at += static_cast<int64_t>(n);
         }
-        out->Close();
+        // Durable before the cut is: flush passes (which sync the cut segment) wait for this.
+        std::shared_ptr<File> file = std::move(out);
+        ++set_aside_syncs_;
+        file->Sync(guard_.Wrap([this, file, copy](const Status& st) {
+          file->Close();
+          if (!st.ok()) {
+            RMQ_LOG_ERROR(rt_, "RocketmqStore",
+                          "the set-aside copy {} could not be synced, a power loss may lose it: {}",
+                          copy, st.ToString());
+          }
+          if (--set_aside_syncs_ == 0) StartRequestedPass();
+        }));
         kept->push_back(copy);
       }
       keep.push_back(f);
@@ -257,7 +268,7 @@ bool MappedFileQueue::NeedsFlush(int least_pages) const {
 }
 
 void MappedFileQueue::Flush(int least_pages, FlushDone done) {
-  if (!pass_running_) {
+  if (!pass_running_ && set_aside_syncs_ == 0) {
     pass_least_pages_ = least_pages;
     if (done) pass_done_.push_back(std::move(done));
     StartPass();
@@ -398,22 +409,29 @@ void MappedFileQueue::FinishPass(const Status& st) {
     for (auto& w : failed) w.done(st);
   }
   for (auto& d : done) d(st);
-  if (next_pass_requested_ && !pass_running_) {
+  if (!st.ok() && next_pass_requested_ && !pass_running_) {
     next_pass_requested_ = false;
     pass_least_pages_ = next_pass_least_pages_;
     pass_done_ = std::move(next_pass_done_);
     next_pass_done_.clear();
-    if (!st.ok()) {
-      // Give the device a moment before the next attempt.
-      pass_running_ = true;
-      rt_.executor().ScheduleAfter(limits::kFlushRetryDelay, guard_.Wrap([this] {
-        pass_running_ = false;
-        StartPass();
-      }));
-      return;
-    }
-    StartPass();
+    // Give the device a moment before the next attempt.
+    pass_running_ = true;
+    rt_.executor().ScheduleAfter(limits::kFlushRetryDelay, guard_.Wrap([this] {
+      pass_running_ = false;
+      StartPass();
+    }));
+    return;
   }
+  StartRequestedPass();
+}
+
+void MappedFileQueue::StartRequestedPass() {
+  if (!next_pass_requested_ || pass_running_ || set_aside_syncs_ > 0) return;
+  next_pass_requested_ = false;
+  pass_least_pages_ = next_pass_least_pages_;
+  pass_done_ = std::move(next_pass_done_);
+  next_pass_done_.clear();
+  StartPass();
 }
 
 }  // namespace rmqsim::store

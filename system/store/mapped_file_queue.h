@@ -70,7 +70,8 @@ class MappedFileQueue {
   // Recovery that cuts intact data: as TruncateDirtyFiles(offset), but nothing is lost for good.
   // The bytes of the segment holding `offset` from there on are first copied to
   // `dir/<segment>.from-<position>`, and the segments wholly past it are moved into `dir`
-  // (created). Their names go to `kept`.
+  // (created). Their names go to `kept`. The copy is synced at once, and no flush pass starts
+  // before that sync has ended: the cut reaches the disk only after the copy has.
   Status SetAsideFrom(int64_t offset, const std::string& dir, std::vector<std::string>* kept);
   Status DeleteLastMappedFile();
   // Removes the first `count` segments (never the last one).
@@ -100,7 +101,7 @@ class MappedFileQueue {
   // Runs `done` once flushed_where() >= target (OK), or with the error of a failed pass. Never
   // inside this call.
   void FlushTo(int64_t target, FlushDone done);
-  bool flushing() const { return pass_running_; }
+  bool flushing() const { return pass_running_ || set_aside_syncs_ > 0; }
   // Sticky rewrite failure (see the header comment), OK otherwise.
   const Status& write_error() const { return write_error_; }
 
@@ -119,6 +120,8 @@ class MappedFileQueue {
   };
   bool IsAbleToFlush(const MappedFile& mf, int least_pages) const;
   void StartPass();
+  // Starts the pass requested while one ran or while a set-aside copy was syncing, if any.
+  void StartRequestedPass();
   void FlushStep();
   void OnSynced(const std::shared_ptr<MappedFile>& mf, int64_t pos, int64_t store_ts,
                 const Status& st);
@@ -144,6 +147,8 @@ class MappedFileQueue {
   bool next_pass_requested_ = false;
   int next_pass_least_pages_ = 0;
   std::vector<FlushDone> next_pass_done_;
+  // Set-aside copies (SetAsideFrom) whose sync has not ended: flush passes wait for them.
+  int set_aside_syncs_ = 0;
   std::vector<Waiter> waiters_;
   Status write_error_;
   // Highest end / flush point seen since the last re-base (CheckProgress).

@@ -507,7 +507,6 @@ void Broker::RegisterProcessors() {
       {RequestCode::QUERY_MESSAGE, &Broker::ProcessQueryMessage},
       {RequestCode::GET_CONSUMER_CONNECTION_LIST, &Broker::ProcessGetConsumerConnectionList},
       {RequestCode::GET_BROKER_CONFIG, &Broker::ProcessGetBrokerConfig},
-      {RequestCode::UPDATE_BROKER_CONFIG, &Broker::ProcessUpdateBrokerConfig},
       {RequestCode::INVOKE_BROKER_TO_RESET_OFFSET, &Broker::ProcessResetOffset},
       {RequestCode::QUERY_TOPIC_CONSUME_BY_WHO, &Broker::ProcessQueryTopicConsumeByWho},
   };
@@ -515,6 +514,8 @@ void Broker::RegisterProcessors() {
     auto fn = entry.second;
     add(entry.first, [this, fn](const Command& r, Responder) { return (this->*fn)(r); });
   }
+  add(RequestCode::UPDATE_BROKER_CONFIG,
+      [this](const Command& r, Responder resp) { return ProcessUpdateBrokerConfig(r, resp); });
 }
 
 void Broker::Stop(std::function<void()> done) {

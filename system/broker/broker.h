@@ -48,6 +48,7 @@
 #include "sim/runtime/task.h"
 #include "system/broker/broker_config.h"
 #include "system/broker/broker_stats.h"
+#include "system/broker/config_file.h"
 #include "system/broker/client_manager.h"
 #include "system/broker/pop_service.h"
 #include "system/broker/pull_request_hold_service.h"
@@ -160,7 +161,7 @@ class Broker final : public Service {
   Reply ProcessQueryMessage(const Command& request);
   Reply ProcessGetConsumerConnectionList(const Command& request);
   Reply ProcessGetBrokerConfig(const Command& request);
-  Reply ProcessUpdateBrokerConfig(const Command& request);
+  Reply ProcessUpdateBrokerConfig(const Command& request, const remoting::Responder& responder);
   Reply ProcessResetOffset(const Command& request);
   Reply ProcessQueryTopicConsumeByWho(const Command& request);
   // The settings by their Java names, as GET_BROKER_CONFIG returns them.
@@ -211,6 +212,10 @@ class Broker final : public Service {
   int64_t boot_timestamp_ms_ = ToUnixMillis(rt_.WallNow());
   MonoTime boot_time_ = rt_.Now();
   common::DataVersion config_version_{.timestamp = boot_timestamp_ms_, .counter = 0};
+  // config_.broker_config_path's writer, and the text last handed to it (the base of the next
+  // update, so that updates in quick succession all reach the file).
+  std::unique_ptr<ConfigFile> broker_config_file_;
+  std::optional<std::string> broker_config_text_;
   LifetimeGuard guard_;
   TaskScope scope_;  // last: destroyed first
 };

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <set>
 
+#include "sim/runtime/log.h"
 #include "system/broker/broker.h"
 #include "system/common/admin_bodies.h"
 #include "system/common/java_string.h"
@@ -393,7 +394,8 @@ Broker::Reply Broker::ProcessGetBrokerConfig(const Command& request) {
   return resp;
 }
 
-Broker::Reply Broker::ProcessUpdateBrokerConfig(const Command& request) {
+Broker::Reply Broker::ProcessUpdateBrokerConfig(const Command& request,
+                                                const remoting::Responder& responder) {
   if (request.body.empty()) return request.CreateResponse(ResponseCode::SUCCESS);
   auto props = common::StringToProperties(request.body);
   if (!props.ok()) {
@@ -442,7 +444,43 @@ Broker::Reply Broker::ProcessUpdateBrokerConfig(const Command& request) {
     topics_->BumpDataVersion();
     RegisterBrokerAll();
   }
-  return request.CreateResponse(ResponseCode::SUCCESS);
+  const std::string& path = config_.broker_config_path;
+  if (path.empty()) return request.CreateResponse(ResponseCode::SUCCESS);
+  // Configuration.persist: the broker's configuration file gets the new values (the answer waits
+  // for the write). The file's other lines stay as they are.
+  if (!broker_config_text_) {
+    auto text = ReadWholeFile(rt_.fs(), path);
+    if (!text.ok() && text.status().code() != StatusCode::kNotFound) {
+      return request.CreateResponse(ResponseCode::SYSTEM_ERROR,
+                                    "updateBrokerConfig: the setting is in effect, but " + path +
+                                        " could not be read, so it is not updated: " +
+                                        text.status().message());
+    }
+    broker_config_text_ = text.ok() ? *text : std::string();
+  }
+  std::map<std::string, std::string> updates;
+  const std::map<std::string, std::string> now = ConfigProperties();
+  for (const auto& [key, value] : *props) {
+    auto it = now.find(key);
+    updates[key] = it != now.end() ? it->second : value;
+  }
+  broker_config_text_ = common::UpdatePropertiesText(*broker_config_text_, updates);
+  if (!broker_config_file_) broker_config_file_ = std::make_unique<ConfigFile>(rt_, path);
+  broker_config_file_->Persist(
+      *broker_config_text_, guard_.Wrap([this, request, responder, path](const Status& st) {
+        remoting::Responder answer = responder;
+        if (st.ok()) {
+          answer.Respond(request.CreateResponse(ResponseCode::SUCCESS));
+          return;
+        }
+        RMQ_LOG_ERROR(rt_, "RocketmqBroker", "updateBrokerConfig: writing {} failed: {}", path,
+                      st.ToString());
+        answer.Respond(request.CreateResponse(
+            ResponseCode::SYSTEM_ERROR,
+            "updateBrokerConfig: the setting is in effect, but writing " + path +
+                " failed: " + st.message()));
+      }));
+  return std::nullopt;
 }
 
 Broker::Reply Broker::ProcessResetOffset(const Command& request) {

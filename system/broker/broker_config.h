@@ -25,6 +25,10 @@ struct BrokerConfig {
   std::string broker_ip1 = "127.0.0.1";
   // The HA address host; empty means broker_ip1.
   std::string broker_ip2;
+  // The configuration file the broker was started with (BrokerPathConfigHelper's
+  // brokerConfigPath, set from -c). UPDATE_BROKER_CONFIG writes the changed settings into it;
+  // empty (simulation's default): nothing is written. Not a settable key.
+  std::string broker_config_path;
   // Where to listen; empty means broker_ip1. "0.0.0.0" listens on every address.
   std::string bind_host;
   // NettyServerConfig.listenPort (10911); 0 picks a free port (tests), which is then published.

@@ -372,6 +372,40 @@ std::string PropertiesToString(const std::map<std::string, std::string>& propert
   return out;
 }
 
+namespace {
+// The key of a properties line ("" for a blank or comment line), as StringToProperties reads it.
+std::string_view PropertiesLineKey(std::string_view line) {
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  line = JavaTrim(line);
+  if (line.empty() || line[0] == '#' || line[0] == '!') return {};
+  return line.substr(0, line.find_first_of("=: \t"));
+}
+}  // namespace
+
+std::string UpdatePropertiesText(std::string_view text,
+                                 const std::map<std::string, std::string>& updates) {
+  std::string out;
+  std::set<std::string, std::less<>> seen;
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+    const std::string_view key = PropertiesLineKey(line);
+    auto it = key.empty() ? updates.end() : updates.find(std::string(key));
+    if (it != updates.end()) {
+      out += it->first + "=" + it->second;
+      seen.insert(it->first);
+    } else {
+      out += line;
+    }
+    out += '\n';
+  }
+  for (const auto& [key, value] : updates) {
+    if (!seen.contains(key)) out += key + "=" + value + "\n";
+  }
+  return out;
+}
+
 StatusOr<std::map<std::string, std::string>> StringToProperties(std::string_view text) {
   std::map<std::string, std::string> out;
   int line_no = 0;

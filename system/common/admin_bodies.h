@@ -101,6 +101,12 @@ std::string PropertiesToString(const std::map<std::string, std::string>& propert
 // value. Backslash escapes and continuation lines are not supported: a line ending in '\' is
 // kInvalidArgument naming the line.
 StatusOr<std::map<std::string, std::string>> StringToProperties(std::string_view text);
+// A properties file's text with `updates` applied (rmqsim's form of Configuration.persist):
+// every line whose key (read as StringToProperties reads it) is updated becomes "key=value"; the
+// other lines, comments and blank lines stay as they are; updated keys the text lacks are
+// appended, in key order. (Java rewrites the whole file from its settings, comments lost.)
+std::string UpdatePropertiesText(std::string_view text,
+                                 const std::map<std::string, std::string>& updates);
 
 // MQVersion.getVersionDesc for 4.x and 5.x ordinals ("V4_9_8", "V5_0_0_SNAPSHOT": from
 // V4_0_0_SNAPSHOT = 212 on, every x.y.z has a SNAPSHOT and a release, z and y in 0..9); older

@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 
 #include "sim/asio/asio_runtime.h"
 #include "system/broker/broker.h"
@@ -54,6 +55,13 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& w : conf->warnings) std::fprintf(stderr, "rmq-broker: warning: %s\n", w.c_str());
+  if (!config_path.empty()) {
+    // updateBrokerConfig writes the changed settings here (absolute: the runtime resolves
+    // relative paths in --data-dir, not in the working directory).
+    std::error_code ec;
+    std::filesystem::path abs = std::filesystem::absolute(config_path, ec);
+    conf->broker.broker_config_path = ec ? config_path : abs.lexically_normal().string();
+  }
   if (!namesrv.empty()) {
     auto addrs = rmqsim::broker::ParseNamesrvAddr(namesrv);
     if (!addrs.ok()) {

@@ -268,6 +268,52 @@ TEST_F(BrokerAdminTest, GetAndUpdateBrokerConfig) {
   EXPECT_EQ(*black->remark, "Can not update config in black list.");
 }
 
+// Configuration.persist: the changed settings reach the file the broker was started with; its
+// other lines, comments and blank lines stay; the old text is kept as .bak; a refused update
+// writes nothing.
+TEST_F(BrokerAdminTest, UpdateBrokerConfigWritesTheConfigurationFile) {
+  broker_config_.broker_config_path = "/conf/broker.conf";
+  StartBroker();
+  FileSystem& fs = world_.runtime(broker_)->fs();
+  const std::string original =
+      "# broker-a\nbrokerName=broker-a\nbrokerPermission = 6\n\nlistenPort=10911\n";
+  ASSERT_TRUE(fs.CreateDirectories("/conf").ok());
+  {
+    auto f = fs.Open("/conf/broker.conf", OpenMode::kCreateTruncate);
+    ASSERT_TRUE(f.ok()) << f.status();
+    ASSERT_TRUE((*f)->Append(std::as_bytes(std::span(original.data(), original.size()))).ok());
+  }
+  auto update = [&](const std::string& body) {
+    auto req = RemotingCommand::CreateRequest(RequestCode::UPDATE_BROKER_CONFIG);
+    req.body = body;
+    return Ask(req);
+  };
+  auto ok = update("brokerPermission=4\n autoCreateTopicEnable = false\n");
+  ASSERT_EQ(ok->code, ResponseCode::SUCCESS) << ok->remark.value_or("");
+  auto text = ReadWholeFile(fs, "/conf/broker.conf");
+  ASSERT_TRUE(text.ok()) << text.status();
+  EXPECT_EQ(*text,
+            "# broker-a\nbrokerName=broker-a\nbrokerPermission=4\n\nlistenPort=10911\n"
+            "autoCreateTopicEnable=false\n");
+  EXPECT_EQ(*ReadWholeFile(fs, "/conf/broker.conf.bak"), original);
+  // The next update builds on the last one.
+  ASSERT_EQ(update("brokerPermission=6")->code, ResponseCode::SUCCESS);
+  EXPECT_EQ(*ReadWholeFile(fs, "/conf/broker.conf"),
+            "# broker-a\nbrokerName=broker-a\nbrokerPermission=6\n\nlistenPort=10911\n"
+            "autoCreateTopicEnable=false\n");
+  const std::string kept = *ReadWholeFile(fs, "/conf/broker.conf");
+  ASSERT_EQ(update("brokerPermission=2\nlistenPort=1")->code, ResponseCode::SYSTEM_ERROR);
+  EXPECT_EQ(*ReadWholeFile(fs, "/conf/broker.conf"), kept);
+}
+
+TEST(UpdatePropertiesTextTest, ReplacesKeysInPlaceAndAppendsNewOnes) {
+  EXPECT_EQ(common::UpdatePropertiesText("", {{"a", "1"}}), "a=1\n");
+  EXPECT_EQ(common::UpdatePropertiesText("a=0", {{"a", "1"}}), "a=1\n");
+  EXPECT_EQ(common::UpdatePropertiesText("#a=0\n! a=0\n  a : 0\r\nab=2\na 3\n",
+                                         {{"a", "1"}, {"c", "x y"}}),
+            "#a=0\n! a=0\na=1\nab=2\na=1\nc=x y\n");
+}
+
 TEST_F(BrokerAdminTest, InvokeBrokerToResetOffset) {
   StartBroker();
   ASSERT_EQ(Ask(CreateTopic("RS", 2))->code, ResponseCode::SUCCESS);

@@ -235,7 +235,11 @@ run 0 "updateBrokerConfig" updateBrokerConfig -b "$broker" -k brokerPermission -
 out_has "update broker config success, $broker"
 run 0 "getBrokerConfig after the update" getBrokerConfig -b "$broker" --json
 [ "$(json_eval "j['$broker']['brokerPermission']")" = 4 ] || fail "brokerPermission is not 4"
+# As Java's Configuration.persist: the broker's -c file gets the new value (its other lines stay).
+grep -qx "brokerPermission=4" "$work/broker.conf" || fail "broker.conf lacks brokerPermission=4"
+grep -qx "brokerName=broker-a" "$work/broker.conf" || fail "broker.conf lost brokerName"
 run 0 "updateBrokerConfig back" updateBrokerConfig -c DefaultCluster -k brokerPermission -v 6
+grep -qx "brokerPermission=6" "$work/broker.conf" || fail "broker.conf lacks brokerPermission=6"
 run 1 "updateBrokerConfig unknown key" updateBrokerConfig -b "$broker" -k noSuchKey -v 1
 err_has "unknown broker setting noSuchKey"
 run 1 "updateBrokerConfig fixed key" updateBrokerConfig -b "$broker" -k listenPort -v 1

@@ -9,6 +9,7 @@
 //   rmq-admin brokerStatus (-b addr | -c cluster)            rmq-admin clusterList [-m]
 //   rmq-admin getBrokerConfig (-b | -c)     rmq-admin updateBrokerConfig (-b | -c) -k key -v value
 //   rmq-admin queryMsgById -i offsetMsgId                    rmq-admin queryMsgByKey -t T -k key
+//   rmq-admin queryMsgByUniqueKey -i msgId -t T [-a]
 //   rmq-admin resetOffsetByTime -g G -t T -s (now | ms | yyyy-MM-dd#HH:mm:ss:SSS) [-f true]
 //   rmq-admin updateSubGroup -b addr -g G [-i brokerId] [-w whichBrokerWhenConsumeSlowly] ...
 //   rmq-admin sendMessage -t T [--tags A] [--keys K] [-c 10] [--body text]
@@ -116,6 +117,11 @@ int main(int argc, char** argv) {
   auto* by_key = verb("queryMsgByKey", "Messages of a topic by key");
   by_key->add_option("-t,--topic", o.topic, "Topic name")->required();
   by_key->add_option("-k,--msgKey", o.key, "Message key")->required();
+
+  auto* by_uniq = verb("queryMsgByUniqueKey", "A message by its client message id (msgId)");
+  by_uniq->add_option("-i,--msgId", o.msg_id, "Client message id (UNIQ_KEY)")->required();
+  by_uniq->add_option("-t,--topic", o.topic, "Topic name")->required();
+  by_uniq->add_flag("-a,--showAll", o.show_all, "Every message with this id, not only the first");
 
   auto* reset = verb("resetOffsetByTime", "Move a consumer group's offsets to a point in time");
   reset->add_option("-g,--group", o.group, "Consumer group")->required();

@@ -249,6 +249,9 @@ class Tool {
   int BrokerStatus();
   int QueryMsgById();
   int QueryMsgByKey();
+  int QueryMsgByUniqueKey();
+  std::variant<std::vector<common::MessageExt>, Failure> QueryMessages(const std::string& key,
+                                                                       int64_t begin, bool unique);
   int ConsumerConnection();
   int GetBrokerConfig();
   int UpdateBrokerConfig();
@@ -286,6 +289,7 @@ int Tool::Run() {
       {"getBrokerConfig", &Tool::GetBrokerConfig},
       {"queryMsgById", &Tool::QueryMsgById},
       {"queryMsgByKey", &Tool::QueryMsgByKey},
+      {"queryMsgByUniqueKey", &Tool::QueryMsgByUniqueKey},
       {"resetOffsetByTime", &Tool::ResetOffsetByTime},
       {"sendMessage", &Tool::SendMessage},
       {"topicList", &Tool::TopicList},
@@ -971,7 +975,14 @@ Json MessageJson(const common::MessageExt& m, const std::string& offset_id) {
 int Tool::QueryMsgById() {
   auto id = common::DecodeOffsetMessageId(o_.msg_id);
   if (!id.ok()) {
-    return Usage("'" + o_.msg_id + "' is not an offset message id: " + id.status().message());
+    return Usage("'" + o_.msg_id + "' is not an offset message id: " + id.status().message() +
+                 " (for a client message id: queryMsgByUniqueKey -i ID -t TOPIC)");
+  }
+  // A client message id (UNIQ_KEY) has the same length; its bytes read as a port are rarely one.
+  if (id->store_host.port <= 0 || id->store_host.port > 65535) {
+    return Usage("'" + o_.msg_id + "' does not name a broker (port " +
+                 std::to_string(id->store_host.port) +
+                 "): if it is a client message id, use queryMsgByUniqueKey -i ID -t TOPIC");
   }
   const std::string addr = id->store_host.ToString();
   auto req = RemotingCommand::CreateRequest(RequestCode::VIEW_MESSAGE_BY_ID);
@@ -990,34 +1001,73 @@ int Tool::QueryMsgById() {
   return kExitOk;
 }
 
-int Tool::QueryMsgByKey() {
-  RMQ_ADMIN_TRY(route, Route(o_.topic));
+// MQAdminImpl.queryMessage: QUERY_MESSAGE to every broker of the topic's route; keeps the messages
+// whose keys hold `key` (or, for a unique-key query, whose UNIQ_KEY is `key`).
+std::variant<std::vector<common::MessageExt>, Tool::Failure> Tool::QueryMessages(
+    const std::string& key, int64_t begin, bool unique) {
+  auto route = Route(o_.topic);
+  if (auto* f = std::get_if<Failure>(&route)) return *f;
   std::vector<common::MessageExt> found;
-  for (const auto& [name, addr] : RouteBrokers(route)) {
+  for (const auto& [name, addr] : RouteBrokers(std::get<0>(route))) {
     auto req = RemotingCommand::CreateRequest(RequestCode::QUERY_MESSAGE);
     req.SetExtField("topic", o_.topic);
-    req.SetExtField("key", o_.key);
+    req.SetExtField("key", key);
     req.SetExtFieldInt("maxNum", kQueryMaxNum);
-    req.SetExtFieldInt("beginTimestamp", 0);
+    req.SetExtFieldInt("beginTimestamp", begin);
     req.SetExtFieldInt("endTimestamp", INT64_MAX);
+    if (unique) req.SetExtField("_UNIQUE_KEY_QUERY", "true");  // MixAll.UNIQUE_MSG_QUERY_FLAG
     auto r = Call("broker", addr, std::move(req));
     if (auto* f = std::get_if<Failure>(&r)) {
       if (f->message.find("QUERY_NOT_FOUND") != std::string::npos) continue;
-      return Fail(*f);
+      return *f;
     }
     auto msgs = common::DecodeStoredMessages(common::AsByteSpan(std::get<RemotingCommand>(r).body));
-    if (!msgs.ok()) return Fail(kExitServerError, addr + ": " + msgs.status().message());
-    // MQAdminImpl.queryMessage keeps the messages whose keys hold the key.
+    if (!msgs.ok()) return Failure{kExitServerError, addr + ": " + msgs.status().message()};
     for (auto& m : *msgs) {
       std::string keys = " " + m.message.keys() + " ";
-      if (keys.find(" " + o_.key + " ") != std::string::npos || m.message.unique_key() == o_.key) {
-        found.push_back(std::move(m));
-      }
+      const bool by_key = !unique && keys.find(" " + key + " ") != std::string::npos;
+      if (by_key || m.message.unique_key() == key) found.push_back(std::move(m));
     }
   }
   if (found.empty()) {
-    return Fail(kExitServerError, "query message by key finished, but no message.");
+    return Failure{kExitServerError, "query message by key finished, but no message."};
   }
+  return found;
+}
+
+int Tool::QueryMsgByUniqueKey() {
+  auto fields = common::ParseUniqId(o_.msg_id);
+  if (!fields.ok()) {
+    return Usage("'" + o_.msg_id + "' is not a client message id (UNIQ_KEY, msgId): " +
+                 fields.status().message());
+  }
+  // MQAdminImpl.queryMessageByUniqKey searches from 1 s before the time in the id. That time is
+  // in the producer's time zone, read here as UTC: the search starts 15 h earlier to cover every
+  // zone.
+  const int64_t now = ToUnixMillis(rt_.WallNow());
+  const int64_t begin =
+      std::max<int64_t>(0, common::NearlyTimeFromUniqId(*fields, now) - 1000 - 15 * 3600 * 1000);
+  RMQ_ADMIN_TRY(found, QueryMessages(o_.msg_id, begin, /*unique=*/true));
+  if (!o_.show_all) found.resize(1);
+  if (o_.json) {
+    Json rows = Json::array();
+    for (const auto& m : found) {
+      rows.push_back(
+          MessageJson(m, common::CreateOffsetMessageId(m.store_host, m.commit_log_offset)));
+    }
+    PrintJson(Json{{"topic", o_.topic}, {"msgId", o_.msg_id}, {"messages", rows}});
+    return kExitOk;
+  }
+  for (size_t i = 0; i < found.size(); ++i) {
+    if (i > 0) std::printf("\n");
+    PrintMessage(found[i], common::CreateOffsetMessageId(found[i].store_host,
+                                                         found[i].commit_log_offset));
+  }
+  return kExitOk;
+}
+
+int Tool::QueryMsgByKey() {
+  RMQ_ADMIN_TRY(found, QueryMessages(o_.key, 0, /*unique=*/false));
   if (o_.json) {
     Json rows = Json::array();
     for (const auto& m : found) {

@@ -35,6 +35,7 @@ struct Options {
   bool json = false;
   bool more = false;           // clusterList -m
   bool cluster_model = false;  // topicList -c
+  bool show_all = false;       // queryMsgByUniqueKey -a
   // updateTopic.
   int32_t read_queues = 8;
   int32_t write_queues = 8;

@@ -172,6 +172,8 @@ run 0 "sendMessage" sendMessage -t TopicA --keys KeyOne --tags TagA -c 5
 [ "$(grep -c '^SendResult \[sendStatus=SEND_OK' "$work/out")" -eq 5 ] || fail "5 SEND_OK expected"
 offset_id=$(sed -n 's/.*offsetMsgId=\([0-9A-F]*\),.*/\1/p' "$work/out" | head -n 1)
 [ -n "$offset_id" ] || fail "no offsetMsgId in the sendMessage output"
+client_id=$(sed -n 's/.*, msgId=\([0-9A-F]*\),.*/\1/p' "$work/out" | sed -n 2p)
+[ -n "$client_id" ] || fail "no msgId in the sendMessage output"
 run 0 "sendMessage --json" sendMessage -t TopicA --keys KeyTwo --json
 json_ok
 
@@ -198,6 +200,20 @@ json_ok
 [ "$(json_eval 'len(j["messages"])')" = 1 ] || fail "queryMsgByKey KeyTwo: 1 message expected"
 run 1 "queryMsgByKey without a match" queryMsgByKey -t TopicA -k NoSuchKey
 err_has "no message"
+
+run 0 "queryMsgByUniqueKey" queryMsgByUniqueKey -i "$client_id" -t TopicA
+out_has "Topic:               TopicA"
+out_has "Message Body:        Hello RocketMQ #1"
+run 0 "queryMsgByUniqueKey --json" queryMsgByUniqueKey -i "$client_id" -t TopicA -a --json
+[ "$(json_eval 'j["messages"][0]["msgId"]')" = "$client_id" ] || fail "queryMsgByUniqueKey: msgId"
+[ "$(json_eval 'len(j["messages"])')" = 1 ] || fail "queryMsgByUniqueKey: 1 message expected"
+run 1 "queryMsgByUniqueKey of an id never sent" queryMsgByUniqueKey -t TopicA \
+  -i "${client_id:0:24}FFFFFFFF"
+err_has "no message"
+run 2 "queryMsgByUniqueKey of a bad id" queryMsgByUniqueKey -t TopicA -i "$offset_id-x"
+err_has "is not a client message id"
+run 2 "queryMsgById of a client id" queryMsgById -i "$client_id"
+err_has "queryMsgByUniqueKey -i ID -t TOPIC"
 
 run 0 "consumeMessage" consumeMessage -t TopicA -g GroupA -c 6 --timeout 30s
 [ "$(grep -c '^MessageExt ' "$work/out")" -ge 6 ] || fail "consumeMessage: 6 messages expected"

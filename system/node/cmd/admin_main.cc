@@ -6,7 +6,7 @@
 //   rmq-admin deleteTopic -c DefaultCluster -t T
 //   rmq-admin topicStatus -t T            rmq-admin topicRoute -t T       rmq-admin topicList [-c]
 //   rmq-admin consumerProgress -g G [-t T]                   rmq-admin consumerConnection -g G
-//   rmq-admin brokerStatus (-b addr | -c cluster)            rmq-admin clusterList [-m]
+//   rmq-admin brokerStatus (-b addr | -c cluster)            rmq-admin clusterList [-m] [-i s]
 //   rmq-admin getBrokerConfig (-b | -c)     rmq-admin updateBrokerConfig (-b | -c) -k key -v value
 //   rmq-admin queryMsgById -i offsetMsgId                    rmq-admin queryMsgByKey -t T -k key
 //   rmq-admin queryMsgByUniqueKey -i msgId -t T [-a]
@@ -134,6 +134,8 @@ int main(int argc, char** argv) {
 
   auto* cluster = verb("clusterList", "The clusters and brokers the name server knows");
   cluster->add_flag("-m,--moreStats", o.more, "Message totals instead of rates");
+  cluster->add_option("-i,--interval", o.interval_s, "Print again every this many seconds")
+      ->check(CLI::Range(1, 86400));
 
   auto* sub = verb("updateSubGroup", "Create or update a consumer group's settings on a broker");
   sub->add_option("-b,--brokerAddr", o.broker, "Broker address host:port")->required();

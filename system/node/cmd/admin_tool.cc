@@ -257,6 +257,7 @@ class Tool {
   int UpdateBrokerConfig();
   int ResetOffsetByTime();
   int ClusterList();
+  int ClusterListOnce();
   int TopicList();
   int TopicRoute();
   int UpdateSubGroup();
@@ -816,7 +817,17 @@ int Tool::UpdateBrokerConfig() {
   return kExitOk;
 }
 
+// ClusterListSubCommand: with -i, prints again every interval until interrupted (or an error).
 int Tool::ClusterList() {
+  while (true) {
+    const int rc = ClusterListOnce();
+    if (rc != kExitOk || o_.interval_s <= 0) return rc;
+    std::fflush(stdout);
+    rt_.RunFor(seconds(o_.interval_s));
+  }
+}
+
+int Tool::ClusterListOnce() {
   RMQ_ADMIN_TRY(ci, ClusterInfo());
   Json rows = Json::array();
   if (!o_.json) {

@@ -36,6 +36,7 @@ struct Options {
   bool more = false;           // clusterList -m
   bool cluster_model = false;  // topicList -c
   bool show_all = false;       // queryMsgByUniqueKey -a
+  int interval_s = 0;          // clusterList -i: print again every this many seconds
   // updateTopic.
   int32_t read_queues = 8;
   int32_t write_queues = 8;

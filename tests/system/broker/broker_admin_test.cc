@@ -3,6 +3,8 @@
 // the MESSAGE_ILLEGAL remark.
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "system/common/admin_bodies.h"
 #include "system/common/register_broker_body.h"
 #include "tests/system/broker/broker_test_util.h"
@@ -304,6 +306,44 @@ TEST_F(BrokerAdminTest, UpdateBrokerConfigWritesTheConfigurationFile) {
   const std::string kept = *ReadWholeFile(fs, "/conf/broker.conf");
   ASSERT_EQ(update("brokerPermission=2\nlistenPort=1")->code, ResponseCode::SYSTEM_ERROR);
   EXPECT_EQ(*ReadWholeFile(fs, "/conf/broker.conf"), kept);
+}
+
+// The tables behind GET_BROKER_CONFIG and UPDATE_BROKER_CONFIG stay in step: every setting
+// GET_BROKER_CONFIG lists, sent back with its own value, is either taken (and reads back the
+// same) or refused as fixed while the broker runs; exactly these ten are taken.
+TEST_F(BrokerAdminTest, EverySettingListedIsEitherChangeableOrFixed) {
+  StartBroker();
+  auto get = Ask(RemotingCommand::CreateRequest(RequestCode::GET_BROKER_CONFIG));
+  auto props = common::StringToProperties(get->body);
+  ASSERT_TRUE(props.ok()) << props.status();
+  std::set<std::string> changeable;
+  for (const auto& [key, value] : *props) {
+    auto req = RemotingCommand::CreateRequest(RequestCode::UPDATE_BROKER_CONFIG);
+    req.body = key + "=" + value;
+    auto r = Ask(req);
+    ASSERT_TRUE(r.ok());
+    if (r->code == ResponseCode::SUCCESS) {
+      changeable.insert(key);
+      auto again = Ask(RemotingCommand::CreateRequest(RequestCode::GET_BROKER_CONFIG));
+      EXPECT_EQ(common::StringToProperties(again->body)->at(key), value) << key;
+      continue;
+    }
+    EXPECT_EQ(r->remark.value_or(""),
+              "updateBrokerConfig: " + key +
+                  " can not be changed while the broker runs (rmqsim); set it in the broker's "
+                  "configuration file and restart it");
+  }
+  const std::set<std::string> expected = {"autoCreateTopicEnable",
+                                          "brokerPermission",
+                                          "enablePropertyFilter",
+                                          "notifyConsumerIdsChangedEnable",
+                                          "registerNameServerPeriod",
+                                          "regionId",
+                                          "rejectTransactionMessage",
+                                          "slaveReadEnable",
+                                          "traceOn",
+                                          "validateSystemTopicWhenUpdateTopic"};
+  EXPECT_EQ(changeable, expected);
 }
 
 TEST(UpdatePropertiesTextTest, ReplacesKeysInPlaceAndAppendsNewOnes) {

@@ -985,12 +985,17 @@ class SyncWorker {
     }
     if (!thread_.joinable()) {
       try {
-        thread_ = std::thread([this] {
-          sigset_t all;  // signals are the loop thread's (RunServiceMain)
-          sigfillset(&all);
-          pthread_sigmask(SIG_BLOCK, &all, nullptr);
-          Loop();
-        });
+        // Signals are the loop thread's (RunServiceMain): the worker starts with all of them
+        // blocked (a new thread inherits the creating thread's mask).
+        sigset_t all;
+        sigset_t before;
+        sigfillset(&all);
+        pthread_sigmask(SIG_BLOCK, &all, &before);
+        struct RestoreMask {
+          sigset_t* mask;
+          ~RestoreMask() { pthread_sigmask(SIG_SETMASK, mask, nullptr); }
+        } restore{&before};
+        thread_ = std::thread([this] { Loop(); });
       } catch (const std::system_error& e) {
         PostResult(std::move(done),
                    InternalError("sync '" + path + "': cannot start the sync thread: " + e.what()));
@@ -1603,6 +1608,10 @@ int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runti
       rt.Trace(TraceEvent("SignalReceived").Detail("Signal", sig));
       RMQ_LOG_INFO(rt, logger, "Shutdown hook was invoked, {} (signal {})", ++invocations, sig);
       if (stopping) {
+        Arm();
+        // timeout(1) sends its signal to the child and then to its whole process group: a
+        // repeat this soon is that echo, not an operator insisting.
+        if (rt.Now() - first_signal < std::chrono::seconds(2)) return;
         RMQ_LOG_WARN(rt, logger, "a second signal: exiting without waiting for the shutdown");
         rt.Stop();
         return;
@@ -1610,6 +1619,7 @@ int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runti
       stopping = true;
       Arm();
       const MonoTime begin = rt.Now();
+      first_signal = begin;
       std::weak_ptr<SignalState> weak = weak_from_this();
       service.Stop([weak, begin] {
         auto self = weak.lock();
@@ -1627,6 +1637,7 @@ int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runti
     std::string logger;
     int invocations = 0;
     bool stopping = false;
+    MonoTime first_signal{};
   };
   auto state = std::make_shared<SignalState>(rt.core_->io(), rt, *service, logger);
   state->Arm();
@@ -1637,16 +1648,17 @@ int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runti
   // SIG_IGN (which discards any that arrived meanwhile), then unblocked. No other thread takes
   // them: the runtime's own threads block every signal.
   sigset_t term;
+  sigset_t before;
   sigemptyset(&term);
   sigaddset(&term, SIGINT);
   sigaddset(&term, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &term, nullptr);
+  pthread_sigmask(SIG_BLOCK, &term, &before);
   boost::system::error_code ignored;
   state->signals.cancel(ignored);
   state.reset();
   std::signal(SIGINT, SIG_IGN);
   std::signal(SIGTERM, SIG_IGN);
-  pthread_sigmask(SIG_UNBLOCK, &term, nullptr);
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
   service.reset();
   return 0;
 }

@@ -109,9 +109,10 @@ class AsioRuntime final : public Runtime {
 
 // The body of a real-mode main: builds the service with `factory`, starts it (on failure prints
 // the error to stderr and returns 1), then runs the loop. SIGINT or SIGTERM calls the service's
-// Stop(done), and `done` stops the loop; a second signal stops the loop at once. Each signal and
-// the end of the graceful stop (with its duration) are INFO lines under `logger`, as RocketMQ's
-// shutdown hook logs them. The service is destroyed before returning 0; signals that arrive after
+// Stop(done), and `done` stops the loop; a second signal 2 s or more after the first stops the
+// loop at once (one sooner is taken for timeout(1)'s echo to the process group and only logged).
+// Each signal and the end of the graceful stop (with its duration) are INFO lines under `logger`,
+// in the words of RocketMQ's broker shutdown hook. The service is destroyed before returning 0; signals that arrive after
 // the loop has stopped are ignored.
 int RunServiceMain(AsioRuntime& rt, std::function<std::unique_ptr<Service>(Runtime&)> factory,
                    std::string_view logger = "RocketmqCommon");

@@ -465,7 +465,9 @@ Broker::Reply Broker::ProcessUpdateBrokerConfig(const Command& request,
     updates[key] = it != now.end() ? it->second : value;
   }
   broker_config_text_ = common::UpdatePropertiesText(*broker_config_text_, updates);
-  if (!broker_config_file_) broker_config_file_ = std::make_unique<ConfigFile>(rt_, path);
+  if (!broker_config_file_) {
+    broker_config_file_ = std::make_unique<ConfigFile>(rt_, path, ConfigFile::Backup::kCopy);
+  }
   broker_config_file_->Persist(
       *broker_config_text_, guard_.Wrap([this, request, responder, path](const Status& st) {
         remoting::Responder answer = responder;

@@ -1,5 +1,6 @@
 #include "system/broker/config_file.h"
 
+#include <span>
 #include <vector>
 
 namespace rmqsim::broker {
@@ -88,7 +89,8 @@ void ConfigFile::StartWrite() {
       return;
     }
     if (rt_.fs().Exists(path_)) {
-      Status bak = rt_.fs().Rename(path_, path_ + ".bak");
+      Status bak = backup_ == Backup::kRename ? rt_.fs().Rename(path_, path_ + ".bak")
+                                              : CopyToBackup();
       if (!bak.ok()) {
         Finish(bak);
         return;
@@ -96,6 +98,14 @@ void ConfigFile::StartWrite() {
     }
     Finish(rt_.fs().Rename(tmp, path_));
   }));
+}
+
+Status ConfigFile::CopyToBackup() {
+  RMQ_ASSIGN_OR_RETURN(std::string old, ReadWholeFile(rt_.fs(), path_));
+  RMQ_ASSIGN_OR_RETURN(auto bak, rt_.fs().Open(path_ + ".bak", OpenMode::kCreateTruncate));
+  Status st = bak->Append(std::as_bytes(std::span(old.data(), old.size())));
+  bak->Close();
+  return st;
 }
 
 void ConfigFile::Finish(const Status& st) {

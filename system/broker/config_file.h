@@ -23,7 +23,14 @@ class ConfigFile {
   using Parser = std::function<Status(const std::string& text)>;
   using DoneCallback = std::function<void(const Status&)>;
 
-  ConfigFile(Runtime& rt, std::string path) : rt_(rt), path_(std::move(path)) {}
+  // How the previous file becomes "<file>.bak". kRename: moved there (the file is missing for a
+  // moment: Load() then reads the .bak). kCopy: its text is copied there and the temp file
+  // replaces the file in one rename, so the file is never missing (for files read by something
+  // without the .bak fallback, such as the broker's -c file).
+  enum class Backup { kRename, kCopy };
+
+  ConfigFile(Runtime& rt, std::string path, Backup backup = Backup::kRename)
+      : rt_(rt), path_(std::move(path)), backup_(backup) {}
   ~ConfigFile() = default;
   ConfigFile(const ConfigFile&) = delete;
   ConfigFile& operator=(const ConfigFile&) = delete;
@@ -40,10 +47,12 @@ class ConfigFile {
 
  private:
   void StartWrite();
+  Status CopyToBackup();
   void Finish(const Status& st);
 
   Runtime& rt_;
   std::string path_;
+  Backup backup_;
   bool writing_ = false;
   bool queued_ = false;
   std::string queued_content_;

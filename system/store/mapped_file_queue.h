@@ -71,7 +71,7 @@ class MappedFileQueue {
   // The bytes of the segment holding `offset` from there on are first copied to
   // `dir/<segment>.from-<position>`, and the segments wholly past it are moved into `dir`
   // (created). Their names go to `kept`. The copy is synced at once, and no flush pass starts
-  // before that sync has ended: the cut reaches the disk only after the copy has.
+  // before that sync has ended: nothing written at the cut reaches the disk before the copy.
   Status SetAsideFrom(int64_t offset, const std::string& dir, std::vector<std::string>* kept);
   Status DeleteLastMappedFile();
   // Removes the first `count` segments (never the last one).

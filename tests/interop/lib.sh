@@ -159,12 +159,19 @@ interop_alive() {
   [ "${stat%% *}" != Z ] && [ "${stat%% *}" != X ]
 }
 
-# interop_kill <pid>: SIGTERM, SIGKILL if still there after 10 s, reap. Never fails.
+# interop_kill_group <pid>: SIGKILL to the timeout(1) wrapper <pid> and its process group (the
+# wrapper leads its own group, which holds the server), so the server is never left orphaned.
+interop_kill_group() {
+  kill -KILL -- "-$1" 2>/dev/null || kill -KILL "$1" 2>/dev/null || true
+}
+
+# interop_kill <pid>: SIGTERM, SIGKILL (to the group) if still there after 10 s, reap. Never
+# fails.
 interop_kill() {
   kill -TERM "$1" 2>/dev/null || true
   local deadline=$((SECONDS + 10))
   while interop_alive "$1" && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-  kill -KILL "$1" 2>/dev/null || true
+  interop_kill_group "$1"
   wait "$1" 2>/dev/null || true
 }
 
@@ -259,7 +266,8 @@ stop_server() {
   [ "$rc" -eq 0 ] || interop_fail "$name exited with status $rc, $took s after SIGTERM"
 }
 
-# stop_all_servers: SIGTERM to all servers still running, SIGKILL to those still there 10 s later.
+# stop_all_servers: SIGTERM to all servers still running, SIGKILL (to the wrapper's group) to
+# those still there 10 s later.
 stop_all_servers() {
   local name deadline=$((SECONDS + 10))
   for name in "${!interop_servers[@]}"; do
@@ -269,7 +277,7 @@ stop_all_servers() {
     while interop_alive "${interop_servers[$name]}" && [ "$SECONDS" -lt "$deadline" ]; do
       sleep 0.1
     done
-    kill -KILL "${interop_servers[$name]}" 2>/dev/null || true
+    interop_kill_group "${interop_servers[$name]}"
     wait "${interop_servers[$name]}" 2>/dev/null || true
     unset "interop_servers[$name]"
   done

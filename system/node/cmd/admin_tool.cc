@@ -1026,7 +1026,7 @@ std::variant<std::vector<common::MessageExt>, Tool::Failure> Tool::QueryMessages
     req.SetExtFieldInt("maxNum", kQueryMaxNum);
     req.SetExtFieldInt("beginTimestamp", begin);
     req.SetExtFieldInt("endTimestamp", INT64_MAX);
-    if (unique) req.SetExtField("_UNIQUE_KEY_QUERY", "true");  // MixAll.UNIQUE_MSG_QUERY_FLAG
+    if (unique) req.SetExtField(std::string(common::kUniqueMsgQueryFlag), "true");
     auto r = Call("broker", addr, std::move(req));
     if (auto* f = std::get_if<Failure>(&r)) {
       if (f->message.find("QUERY_NOT_FOUND") != std::string::npos) continue;
@@ -1053,12 +1053,22 @@ int Tool::QueryMsgByUniqueKey() {
                  fields.status().message());
   }
   // MQAdminImpl.queryMessageByUniqKey searches from 1 s before the time in the id. That time is
-  // in the producer's time zone, read here as UTC: the search starts 15 h earlier to cover every
-  // zone.
+  // in the producer's time zone, read here as UTC, so the search starts 15 h earlier to cover
+  // every zone; and the id holds the time within a month only, so when nothing is found there the
+  // search runs again over all time.
   const int64_t now = ToUnixMillis(rt_.WallNow());
   const int64_t begin =
       std::max<int64_t>(0, common::NearlyTimeFromUniqId(*fields, now) - 1000 - 15 * 3600 * 1000);
-  RMQ_ADMIN_TRY(found, QueryMessages(o_.msg_id, begin, /*unique=*/true));
+  auto result = QueryMessages(o_.msg_id, begin, /*unique=*/true);
+  if (std::holds_alternative<Failure>(result) && begin > 0 &&
+      std::get<Failure>(result).exit_code == kExitServerError) {
+    result = QueryMessages(o_.msg_id, 0, /*unique=*/true);
+  }
+  RMQ_ADMIN_TRY(found, std::move(result));
+  // The earliest stored first (a message sent twice, e.g. retried, has one id and two copies).
+  std::stable_sort(found.begin(), found.end(), [](const auto& a, const auto& b) {
+    return a.store_timestamp_ms < b.store_timestamp_ms;
+  });
   if (!o_.show_all) found.resize(1);
   if (o_.json) {
     Json rows = Json::array();

@@ -954,6 +954,28 @@ class FakeService final : public Service {
   bool* stopped_;
 };
 
+// Gets SIGTERM twice, 10 ms apart (what timeout(1) does: the child, then its process group);
+// its graceful stop takes 200 ms.
+class TwiceSignalledService final : public Service {
+ public:
+  TwiceSignalledService(Runtime& rt, bool* stopped) : rt_(rt), stopped_(stopped) {}
+  Status Start() override {
+    rt_.executor().ScheduleAfter(std::chrono::milliseconds(5), [] { std::raise(SIGTERM); });
+    rt_.executor().ScheduleAfter(std::chrono::milliseconds(15), [] { std::raise(SIGTERM); });
+    return Status::Ok();
+  }
+  void Stop(std::function<void()> done) override {
+    rt_.executor().ScheduleAfter(std::chrono::milliseconds(200), [this, done = std::move(done)] {
+      *stopped_ = true;
+      done();
+    });
+  }
+
+ private:
+  Runtime& rt_;
+  bool* stopped_;
+};
+
 TEST(RunServiceMainTest, StartFailureReturnsOne) {
   AsioRuntime rt(TestOptions());
   bool stopped = false;
@@ -983,9 +1005,30 @@ TEST(RunServiceMainTest, SigtermStopsTheServiceGracefully) {
   EXPECT_THAT(err, HasSubstr("INFO RocketmqTest - Shutdown hook was invoked, 1 (signal 15)"));
   EXPECT_THAT(err, HasSubstr("INFO RocketmqTest - Shutdown hook over, consuming total time(ms): "));
   // A late signal (timeout(1) signals its whole process group too) no longer kills the process.
+  // (SIGINT and SIGTERM stay ignored in this test process from here on.)
   std::raise(SIGTERM);
   std::raise(SIGINT);
   SUCCEED() << "still alive after a late SIGTERM and SIGINT";
+}
+
+// A repeat within 2 s is timeout(1)'s echo: logged, and the graceful stop still runs to its end.
+// (Runs after SigtermStopsTheServiceGracefully has left SIGTERM ignored: RunServiceMain's
+// signal_set installs its own handler again.)
+TEST(RunServiceMainTest, ASecondSignalSoonAfterTheFirstDoesNotCutTheStopShort) {
+  AsioRuntimeOptions options = TestOptions();
+  options.log_to_stderr = true;
+  AsioRuntime rt(options);
+  bool stopped = false;
+  ::testing::internal::CaptureStderr();
+  int rc = RunServiceMain(
+      rt, [&](Runtime& r) { return std::make_unique<TwiceSignalledService>(r, &stopped); },
+      "RocketmqTest");
+  std::string err = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(rc, 0);
+  EXPECT_TRUE(stopped) << err;
+  EXPECT_THAT(err, HasSubstr("Shutdown hook was invoked, 2 (signal 15)"));
+  EXPECT_THAT(err, ::testing::Not(HasSubstr("a second signal")));
+  EXPECT_THAT(err, HasSubstr("Shutdown hook over, consuming total time(ms): "));
 }
 
 }  // namespace

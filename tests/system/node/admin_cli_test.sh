@@ -155,12 +155,12 @@ grep -qE "^DefaultCluster +broker-a +0 +$broker +V4_9_8 " "$work/out" ||
   fail "clusterList has no row for broker-a at $broker"
 run 0 "clusterList -m" clusterList -m
 out_has "#InTotalToday"
-# -i: the table again every second until interrupted (here by timeout's SIGINT after 3.5 s).
+# -i: the table again every second until interrupted (here by timeout's SIGTERM after 6 s).
 rc=0
-timeout -s INT 3.5 "$bin/rmq-admin" clusterList -i 1 >"$work/out" 2>"$work/err" || rc=$?
+timeout -k 5 6 "$bin/rmq-admin" clusterList -i 1 >"$work/out" 2>"$work/err" || rc=$?
 [ "$rc" -eq 124 ] || fail "clusterList -i 1: exit status $rc, expected 124 (stopped by timeout)"
 tables=$(grep -c "^#Cluster Name" "$work/out" || true)
-[ "$tables" -ge 2 ] || fail "clusterList -i 1 printed $tables table(s) in 3.5 s, expected 2 or more"
+[ "$tables" -ge 2 ] || fail "clusterList -i 1 printed $tables table(s) in 6 s, expected 2 or more"
 run 2 "clusterList -i 0" clusterList -i 0
 run 0 "clusterList --json" clusterList --json
 json_ok

@@ -983,6 +983,17 @@ Json MessageJson(const common::MessageExt& m, const std::string& offset_id) {
               {"body", common::StringFromBytes(m.message.body())}};
 }
 
+std::string OffsetIdOf(const common::MessageExt& m) {
+  return common::CreateOffsetMessageId(m.store_host, m.commit_log_offset);
+}
+
+// The messages of a query, each as MessageJson with its offset message id.
+Json MessagesJson(const std::vector<common::MessageExt>& found) {
+  Json rows = Json::array();
+  for (const auto& m : found) rows.push_back(MessageJson(m, OffsetIdOf(m)));
+  return rows;
+}
+
 int Tool::QueryMsgById() {
   auto id = common::DecodeOffsetMessageId(o_.msg_id);
   if (!id.ok()) {
@@ -1071,18 +1082,12 @@ int Tool::QueryMsgByUniqueKey() {
   });
   if (!o_.show_all) found.resize(1);
   if (o_.json) {
-    Json rows = Json::array();
-    for (const auto& m : found) {
-      rows.push_back(
-          MessageJson(m, common::CreateOffsetMessageId(m.store_host, m.commit_log_offset)));
-    }
-    PrintJson(Json{{"topic", o_.topic}, {"msgId", o_.msg_id}, {"messages", rows}});
+    PrintJson(Json{{"topic", o_.topic}, {"msgId", o_.msg_id}, {"messages", MessagesJson(found)}});
     return kExitOk;
   }
   for (size_t i = 0; i < found.size(); ++i) {
     if (i > 0) std::printf("\n");
-    PrintMessage(found[i], common::CreateOffsetMessageId(found[i].store_host,
-                                                         found[i].commit_log_offset));
+    PrintMessage(found[i], OffsetIdOf(found[i]));
   }
   return kExitOk;
 }
@@ -1090,19 +1095,12 @@ int Tool::QueryMsgByUniqueKey() {
 int Tool::QueryMsgByKey() {
   RMQ_ADMIN_TRY(found, QueryMessages(o_.key, 0, /*unique=*/false));
   if (o_.json) {
-    Json rows = Json::array();
-    for (const auto& m : found) {
-      rows.push_back(
-          MessageJson(m, common::CreateOffsetMessageId(m.store_host, m.commit_log_offset)));
-    }
-    PrintJson(Json{{"topic", o_.topic}, {"key", o_.key}, {"messages", rows}});
+    PrintJson(Json{{"topic", o_.topic}, {"key", o_.key}, {"messages", MessagesJson(found)}});
     return kExitOk;
   }
   std::printf("%-50s %4s %40s\n", "#Message ID", "#QID", "#Offset");
   for (const auto& m : found) {
-    std::printf("%-50s %4d %40" PRId64 "\n",
-                common::CreateOffsetMessageId(m.store_host, m.commit_log_offset).c_str(),
-                m.queue_id, m.queue_offset);
+    std::printf("%-50s %4d %40" PRId64 "\n", OffsetIdOf(m).c_str(), m.queue_id, m.queue_offset);
   }
   return kExitOk;
 }

@@ -930,19 +930,26 @@ TEST_F(AsioFileSystemTest, SyncQueueIsBounded) {
 // ---------------------------------------------------------------------------------------------
 // RunServiceMain
 
+// Raises SIGTERM at each of `signal_at` after a successful start; its graceful stop finishes
+// `stop_takes` later, from a callback.
 class FakeService final : public Service {
  public:
-  FakeService(Runtime& rt, Status start_result, bool* stopped)
-      : rt_(rt), start_result_(std::move(start_result)), stopped_(stopped) {}
+  FakeService(Runtime& rt, Status start_result, bool* stopped,
+              std::vector<Duration> signal_at = {std::chrono::milliseconds(5)},
+              Duration stop_takes = Duration::zero())
+      : rt_(rt),
+        start_result_(std::move(start_result)),
+        stopped_(stopped),
+        signal_at_(std::move(signal_at)),
+        stop_takes_(stop_takes) {}
   Status Start() override {
     if (start_result_.ok()) {
-      rt_.executor().ScheduleAfter(std::chrono::milliseconds(5), [] { std::raise(SIGTERM); });
+      for (Duration at : signal_at_) rt_.executor().ScheduleAfter(at, [] { std::raise(SIGTERM); });
     }
     return start_result_;
   }
   void Stop(std::function<void()> done) override {
-    // Graceful stop finishes later, from a callback.
-    rt_.executor().Post([this, done = std::move(done)] {
+    rt_.executor().ScheduleAfter(stop_takes_, [this, done = std::move(done)] {
       *stopped_ = true;
       done();
     });
@@ -952,28 +959,8 @@ class FakeService final : public Service {
   Runtime& rt_;
   Status start_result_;
   bool* stopped_;
-};
-
-// Gets SIGTERM twice, 10 ms apart (what timeout(1) does: the child, then its process group);
-// its graceful stop takes 200 ms.
-class TwiceSignalledService final : public Service {
- public:
-  TwiceSignalledService(Runtime& rt, bool* stopped) : rt_(rt), stopped_(stopped) {}
-  Status Start() override {
-    rt_.executor().ScheduleAfter(std::chrono::milliseconds(5), [] { std::raise(SIGTERM); });
-    rt_.executor().ScheduleAfter(std::chrono::milliseconds(15), [] { std::raise(SIGTERM); });
-    return Status::Ok();
-  }
-  void Stop(std::function<void()> done) override {
-    rt_.executor().ScheduleAfter(std::chrono::milliseconds(200), [this, done = std::move(done)] {
-      *stopped_ = true;
-      done();
-    });
-  }
-
- private:
-  Runtime& rt_;
-  bool* stopped_;
+  std::vector<Duration> signal_at_;
+  Duration stop_takes_;
 };
 
 TEST(RunServiceMainTest, StartFailureReturnsOne) {
@@ -1021,7 +1008,15 @@ TEST(RunServiceMainTest, ASecondSignalSoonAfterTheFirstDoesNotCutTheStopShort) {
   bool stopped = false;
   ::testing::internal::CaptureStderr();
   int rc = RunServiceMain(
-      rt, [&](Runtime& r) { return std::make_unique<TwiceSignalledService>(r, &stopped); },
+      rt,
+      [&](Runtime& r) {
+        // SIGTERM twice, 10 ms apart (timeout(1): the child, then its process group); the
+        // graceful stop takes 200 ms.
+        return std::make_unique<FakeService>(
+            r, Status::Ok(), &stopped,
+            std::vector<Duration>{std::chrono::milliseconds(5), std::chrono::milliseconds(15)},
+            std::chrono::milliseconds(200));
+      },
       "RocketmqTest");
   std::string err = ::testing::internal::GetCapturedStderr();
   EXPECT_EQ(rc, 0);
